@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "util.h"
+
+int
+nsb_open_in_root (int rootfd, const char *path, int flags,
+                  unsigned long long resolve, nsb_error_t *err)
+{
+  struct open_how how = {
+    .flags = (uint64_t) (flags | O_CLOEXEC),
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
+  };
+  int fd;
+
+  do
+    fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
+  while (fd < 0 && errno == EAGAIN);
+  if (fd < 0)
+    return nsb_error_errno (err, "open `%s` inside the target root", path);
+  return fd;
+}
+
+int
+nsb_read_fd (int fd, size_t max, char **out, size_t *len, nsb_error_t *err)
+{
+  size_t cap = 4096, used = 0;
+  char *buf = malloc (cap + 1);
+
+  if (buf == NULL)
+    return nsb_error_errno (err, "read");
+  for (;;)
+    {
+      ssize_t n;
+      if (used == cap)
+        {
+          char *nb;
+          if (cap >= max)
+            break;
+          cap = cap * 2 > max ? max : cap * 2;
+          nb = realloc (buf, cap + 1);
+          if (nb == NULL)
+            {
+              free (buf);
+              return nsb_error_errno (err, "read");
+            }
+          buf = nb;
+        }
+      n = pread (fd, buf + used, cap - used, (off_t) used);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          free (buf);
+          return nsb_error_errno (err, "read");
+        }
+      if (n == 0)
+        break;
+      used += (size_t) n;
+    }
+  buf[used] = '\0';
+  *out = buf;
+  if (len)
+    *len = used;
+  return 0;
+}
+
+int
+nsb_read_file_at (int dirfd, const char *path, size_t max, char **out,
+                  size_t *len, nsb_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return nsb_error_errno (err, "open `%s`", path);
+  if (nsb_read_fd (fd, max, out, len, err) < 0)
+    return nsb_error_prefix (err, "`%s`", path);
+  return 0;
+}
+
+int
+nsb_write_once (int fd, const void *buf, size_t len, const char *what,
+                nsb_error_t *err)
+{
+  ssize_t n;
+
+  do
+    n = write (fd, buf, len);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return nsb_error_errno (err, "write to %s", what);
+  if ((size_t) n != len)
+    {
+      errno = EIO;
+      return nsb_error_set (err, EIO, "short write to %s", what);
+    }
+  return 0;
+}
+
+int
+nsb_write_file_at (int dirfd, const char *path, const void *buf, size_t len,
+                   nsb_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return nsb_error_errno (err, "open `%s` for writing", path);
+  return nsb_write_once (fd, buf, len, path, err);
+}
+
+bool
+nsb_parse_int (const char *s, long long min, long long max, long long *out)
+{
+  char *end = NULL;
+  long long v;
+
+  if (s == NULL || *s == '\0')
+    return false;
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+    return false;
+  *out = v;
+  return true;
+}
+
+int
+nsb_chroot_fd (int dirfd, nsb_error_t *err)
+{
+  if (fchdir (dirfd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
+    return nsb_error_errno (err, "chroot");
+  return 0;
+}
+
+bool
+nsb_same_file (int a, int b)
+{
+  struct stat sa, sb;
+  return fstat (a, &sa) == 0 && fstat (b, &sb) == 0 && sa.st_dev == sb.st_dev
+         && sa.st_ino == sb.st_ino;
+}
