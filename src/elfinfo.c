@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+
+#include "elfinfo.h"
+#include "util.h"
+
+#define MAX_PHNUM 256
+
+static uint16_t
+rd16 (const uint8_t *p, bool be)
+{
+  return be ? (uint16_t) (p[0] << 8 | p[1]) : (uint16_t) (p[1] << 8 | p[0]);
+}
+
+static uint32_t
+rd32 (const uint8_t *p, bool be)
+{
+  return be ? (uint32_t) rd16 (p, true) << 16 | rd16 (p + 2, true)
+            : (uint32_t) rd16 (p + 2, false) << 16 | rd16 (p, false);
+}
+
+static uint64_t
+rd64 (const uint8_t *p, bool be)
+{
+  return be ? (uint64_t) rd32 (p, true) << 32 | rd32 (p + 4, true)
+            : (uint64_t) rd32 (p + 4, false) << 32 | rd32 (p, false);
+}
+
+static bool
+read_exact (int fd, void *buf, size_t len, uint64_t off)
+{
+  ssize_t n = pread (fd, buf, len, (off_t) off);
+  return n >= 0 && (size_t) n == len;
+}
+
+/* Find PT_INTERP among the program headers and read its string. */
+static int
+read_interp (int fd, struct nsb_elf_info *info, uint64_t phoff,
+             uint16_t phentsize, uint16_t phnum, nsb_error_t *err)
+{
+  bool be = info->ei_data == ELFDATA2MSB, is64 = info->ei_class == ELFCLASS64;
+  uint8_t ph[64];
+
+  if (phnum > MAX_PHNUM || phentsize < (is64 ? 56 : 32) || phentsize > 64)
+    return nsb_error_set (err, ENOEXEC, "bad program header table");
+  for (uint16_t i = 0; i < phnum; i++)
+    {
+      uint64_t off, size;
+      if (!read_exact (fd, ph, phentsize, phoff + (uint64_t) i * phentsize))
+        return nsb_error_set (err, ENOEXEC, "truncated program headers");
+      if (rd32 (ph, be) != PT_INTERP)
+        continue;
+      off = is64 ? rd64 (ph + 8, be) : rd32 (ph + 4, be);
+      size = is64 ? rd64 (ph + 32, be) : rd32 (ph + 16, be);
+      if (size < 2 || size > sizeof (info->interp)
+          || !read_exact (fd, info->interp, size, off)
+          || info->interp[size - 1] != '\0')
+        return nsb_error_set (err, ENOEXEC, "bad PT_INTERP");
+      info->has_interp = true;
+      return 0;
+    }
+  return 0;
+}
+
+int
+nsb_elf_inspect_fd (int fd, struct nsb_elf_info *info, nsb_error_t *err)
+{
+  const uint8_t *h = info->head;
+  ssize_t n;
+  bool be, is64;
+
+  memset (info, 0, sizeof (*info));
+  n = pread (fd, info->head, sizeof (info->head), 0);
+  if (n < 0)
+    return nsb_error_errno (err, "read ELF header");
+  info->head_len = (size_t) n;
+  if (n < 52 || memcmp (h, ELFMAG, SELFMAG) != 0)
+    return nsb_error_set (err, ENOEXEC, "not an ELF file");
+  info->ei_class = h[EI_CLASS];
+  info->ei_data = h[EI_DATA];
+  if ((info->ei_class != ELFCLASS32 && info->ei_class != ELFCLASS64)
+      || (info->ei_data != ELFDATA2LSB && info->ei_data != ELFDATA2MSB)
+      || (info->ei_class == ELFCLASS64 && n < 64))
+    return nsb_error_set (err, ENOEXEC, "unknown ELF class or encoding");
+  be = info->ei_data == ELFDATA2MSB;
+  is64 = info->ei_class == ELFCLASS64;
+  info->e_type = rd16 (h + 16, be);
+  info->e_machine = rd16 (h + 18, be);
+  if (is64)
+    return read_interp (fd, info, rd64 (h + 32, be), rd16 (h + 54, be),
+                        rd16 (h + 56, be), err);
+  return read_interp (fd, info, rd32 (h + 28, be), rd16 (h + 42, be),
+                      rd16 (h + 44, be), err);
+}
