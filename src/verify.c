@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Verification, in the target's namespaces: the entry is enabled, its
+ * interpreter was pre-opened (F) and is a static ELF, or its loader exists
+ * in the target's root; then a probe of the entry's architecture (src/probe.c:
+ * a few dozen bytes that only exit with a known status) is executed from a
+ * memfd inside the target's root, through the entry, and must exit with it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "elfinfo.h"
+#include "probe.h"
+#include "util.h"
+#include "verify.h"
+
+#define PROBE_STATUS 42
+#define PROBE_TIMEOUT_MS 20000
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+void
+nsb_report_free (struct nsb_report *rep)
+{
+  free (rep->checks);
+  rep->checks = NULL;
+  rep->n = 0;
+}
+
+bool
+nsb_report_ok (const struct nsb_report *rep)
+{
+  for (size_t i = 0; i < rep->n; i++)
+    if (rep->checks[i].status == NSB_CHECK_FAILED)
+      return false;
+  return true;
+}
+
+int
+nsb_report_add (struct nsb_report *rep, const struct nsb_check *c,
+                nsb_error_t *err)
+{
+  struct nsb_check *n = realloc (rep->checks, (rep->n + 1) * sizeof (*n));
+
+  if (n == NULL)
+    return nsb_error_errno (err, "report");
+  rep->checks = n;
+  rep->checks[rep->n++] = *c;
+  return 0;
+}
+
+static void
+set (struct nsb_check *c, int status, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+set (struct nsb_check *c, int status, const char *fmt, ...)
+{
+  va_list ap;
+  c->status = status;
+  va_start (ap, fmt);
+  vsnprintf (c->detail, sizeof (c->detail), fmt, ap);
+  va_end (ap);
+}
+
+/* The interpreter itself: static, or its loader present in the root. */
+static void
+check_interpreter (const struct nsb_entry *e, int root_fd, int host_root_fd,
+                   struct nsb_check *c)
+{
+  bool fixed = e->rule.flags & NSB_FLAG_F;
+  cleanup_error nsb_error_t err = NULL;
+  cleanup_close int fd = nsb_open_in_root (fixed ? host_root_fd : root_fd,
+                                           e->rule.interpreter, O_RDONLY, 0,
+                                           &err);
+  struct nsb_elf_info info;
+
+  if (fd < 0)
+    return set (c, NSB_CHECK_FAILED, "%s", err->msg);
+  if (nsb_elf_inspect_fd (fd, &info, NULL) < 0)
+    return set (c, NSB_CHECK_OK, "interpreter is not an ELF file");
+  if (!info.has_interp)
+    return set (c, NSB_CHECK_OK, "static interpreter%s",
+                fixed ? ", pre-opened (F)" : "");
+  nsb_closep (&fd);
+  fd = nsb_open_in_root (root_fd, info.interp, O_PATH, 0, NULL);
+  if (fd < 0)
+    return set (c, NSB_CHECK_FAILED,
+                "interpreter is dynamically linked and its loader %s is not "
+                "in the target's root: use a static emulator "
+                "(qemu-user-static)",
+                info.interp);
+  set (c, NSB_CHECK_OK,
+       "interpreter is dynamically linked (loader %s present in the target "
+       "root; its libraries must be too)",
+       info.interp);
+}
+
+/* A probe whose bytes the entry's magic and mask accept. */
+static int
+find_probe (const struct nsb_rule *r, uint8_t *img, size_t *len)
+{
+  for (const char *const *a = nsb_probe_arches (); *a; a++)
+    if (nsb_probe_build (*a, PROBE_STATUS, img, NSB_PROBE_MAX, len, NULL) == 0
+        && nsb_rule_matches (r, img, *len))
+      return 0;
+  return -1;
+}
+
+static int
+wait_probe (pid_t pid, int *status)
+{
+  int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  int timed_out = pidfd >= 0 && poll (&p, 1, PROBE_TIMEOUT_MS) == 0;
+
+  if (timed_out)
+    kill (pid, SIGKILL);
+  nsb_closep (&pidfd);
+  while (waitpid (pid, status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return timed_out ? 1 : 0;
+}
+
+/* Run IMG from a memfd (not close-on-exec: binfmt_misc refuses binaries
+ * whose path the interpreter could not open) inside the target's root. */
+static void
+run_probe (const uint8_t *img, size_t len, int root_fd, struct nsb_check *c)
+{
+  cleanup_close int mfd = memfd_create ("nsbinfmt-probe", MFD_EXEC);
+  char *const argv[] = { (char *) "nsbinfmt-probe", NULL };
+  char *const envp[] = { NULL };
+  cleanup_close int here = open ("/", O_PATH | O_CLOEXEC);
+  bool need_chroot = !nsb_same_file (root_fd, here);
+  int status, timed_out;
+  pid_t pid;
+
+  if (mfd < 0 && errno == EINVAL)
+    mfd = memfd_create ("nsbinfmt-probe", 0);
+  if (mfd < 0 || write (mfd, img, len) != (ssize_t) len)
+    return set (c, NSB_CHECK_FAILED, "probe memfd: %s", strerror (errno));
+  pid = fork ();
+  if (pid < 0)
+    return set (c, NSB_CHECK_FAILED, "fork: %s", strerror (errno));
+  if (pid == 0)
+    {
+      if (need_chroot && nsb_chroot_fd (root_fd, NULL) < 0)
+        _exit (126);
+      syscall (SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
+      _exit (errno == ENOEXEC ? 125 : 127);
+    }
+  timed_out = wait_probe (pid, &status);
+  if (timed_out)
+    return set (c, NSB_CHECK_FAILED, "probe hung; killed after %d s",
+                PROBE_TIMEOUT_MS / 1000);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == PROBE_STATUS)
+    {
+      size_t n = strlen (c->detail);
+      snprintf (c->detail + n, sizeof (c->detail) - n, "; probe ran (%s)",
+                need_chroot ? "in the target's root" : "here");
+      return;
+    }
+  if (WIFSIGNALED (status))
+    return set (c, NSB_CHECK_FAILED, "probe killed by signal %d",
+                WTERMSIG (status));
+  set (c, NSB_CHECK_FAILED, "probe exited with %d, expected %d%s",
+       WEXITSTATUS (status), PROBE_STATUS,
+       WEXITSTATUS (status) == 125 ? " (exec format error: the entry did "
+                                     "not take it)"
+       : WEXITSTATUS (status) == 127 ? " (the interpreter could not be run)"
+                                     : "");
+}
+
+int
+nsb_verify_entry (int mntfd, const char *name, int root_fd, int host_root_fd,
+                  enum nsb_verify_level level, struct nsb_report *rep,
+                  nsb_error_t *err)
+{
+  struct nsb_check c = { .status = NSB_CHECK_OK };
+  struct nsb_entry *e = calloc (1, sizeof (*e));
+  cleanup_free char *text = NULL;
+  uint8_t img[NSB_PROBE_MAX];
+  size_t len;
+  int ret;
+
+  if (e == NULL)
+    return nsb_error_errno (err, "verify");
+  snprintf (e->rule.name, sizeof (e->rule.name), "%s", name);
+  snprintf (c.name, sizeof (c.name), "%s", name);
+  ret = nsb_read_file_at (mntfd, name, 65536, &text, &len, err);
+  if (ret == 0)
+    ret = nsb_entry_parse (text, len, e, err);
+  if (ret < 0)
+    {
+      free (e);
+      return ret;
+    }
+  snprintf (c.interpreter, sizeof (c.interpreter), "%s", e->rule.interpreter);
+  if (!e->enabled)
+    set (&c, NSB_CHECK_FAILED, "entry is disabled");
+  else if (e->rule.type == 'B')
+    set (&c, NSB_CHECK_UNVERIFIED, "B entry: bound interpreters not checked");
+  else
+    check_interpreter (e, root_fd, host_root_fd, &c);
+  if (c.status == NSB_CHECK_OK && level == NSB_VERIFY_PROBE)
+    {
+      if (find_probe (&e->rule, img, &len) < 0)
+        set (&c, NSB_CHECK_UNVERIFIED, "no probe matches this entry's magic");
+      else
+        run_probe (img, len, root_fd, &c);
+    }
+  nsb_entry_free (e);
+  free (e);
+  return nsb_report_add (rep, &c, err);
+}
