@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "catalog.h"
+#include "report.h"
+
+static const char *const status_words[] = { "ok", "FAILED", "unverified" };
+
+static yajl_gen
+json_begin (void)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  yajl_gen_config (g, yajl_gen_beautify, 1);
+  return g;
+}
+
+static void
+json_end (yajl_gen g)
+{
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (g, &buf, &len);
+  fwrite (buf, 1, len, stdout);
+  yajl_gen_free (g);
+}
+
+static void
+js (yajl_gen g, const char *key, const char *val)
+{
+  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
+  yajl_gen_string (g, (const unsigned char *) val, strlen (val));
+}
+
+static void
+jb (yajl_gen g, const char *key, bool val)
+{
+  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
+  yajl_gen_bool (g, val);
+}
+
+static void
+jkey (yajl_gen g, const char *key)
+{
+  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
+}
+
+void
+print_report (const struct nsb_report *rep, bool json)
+{
+  yajl_gen g;
+
+  if (!json)
+    {
+      for (size_t i = 0; i < rep->n; i++)
+        printf ("%-20s %-10s %s: %s\n", rep->checks[i].name,
+                status_words[rep->checks[i].status],
+                rep->checks[i].interpreter, rep->checks[i].detail);
+      return;
+    }
+  g = json_begin ();
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < rep->n; i++)
+    {
+      yajl_gen_map_open (g);
+      js (g, "name", rep->checks[i].name);
+      js (g, "interpreter", rep->checks[i].interpreter);
+      js (g, "status", rep->checks[i].status == NSB_CHECK_FAILED
+                           ? "failed"
+                           : status_words[rep->checks[i].status]);
+      js (g, "detail", rep->checks[i].detail);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  json_end (g);
+}
+
+static void
+entry_json (yajl_gen g, const struct nsb_entry *e)
+{
+  char flags[8], type[2] = { e->rule.type, 0 };
+
+  nsb_flags_to_string (e->rule.flags, flags);
+  yajl_gen_map_open (g);
+  js (g, "name", e->rule.name);
+  jb (g, "enabled", e->enabled);
+  js (g, "type", type);
+  js (g, e->rule.type == 'B' ? "handler" : "interpreter", e->rule.interpreter);
+  js (g, "flags", flags);
+  if (e->n_bound)
+    {
+      jkey (g, "bound");
+      yajl_gen_map_open (g);
+      for (size_t i = 0; i < e->n_bound; i++)
+        js (g, e->bound[i].name, e->bound[i].path);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_map_close (g);
+}
+
+void
+print_entries (const struct nsb_entry *e, size_t n, const char *where,
+               bool json)
+{
+  yajl_gen g;
+
+  if (!json)
+    {
+      printf ("instance at %s: %zu entr%s\n", where, n, n == 1 ? "y" : "ies");
+      for (size_t i = 0; i < n; i++)
+        {
+          char flags[8];
+          nsb_flags_to_string (e[i].rule.flags, flags);
+          printf ("  %-20s %-8s %c %-4s %s\n", e[i].rule.name,
+                  e[i].enabled ? "enabled" : "disabled", e[i].rule.type,
+                  flags, e[i].rule.interpreter);
+          for (size_t b = 0; b < e[i].n_bound; b++)
+            printf ("    bound %s %s\n", e[i].bound[b].name,
+                    e[i].bound[b].path);
+        }
+      return;
+    }
+  g = json_begin ();
+  yajl_gen_map_open (g);
+  js (g, "mountpoint", where);
+  jkey (g, "entries");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < n; i++)
+    entry_json (g, &e[i]);
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+  json_end (g);
+}
+
+void
+print_catalog (bool json)
+{
+  yajl_gen g = json ? json_begin () : NULL;
+
+  if (g)
+    yajl_gen_array_open (g);
+  for (size_t i = 0; i < nsb_catalog_size (); i++)
+    {
+      const struct nsb_arch *a = nsb_catalog_at (i);
+      cleanup_error nsb_error_t err = NULL;
+      struct nsb_emulator emu;
+      bool native = nsb_arch_is_native (a), found = !native
+                                                    && nsb_emulator_find (a, &emu, &err) == 0;
+      const char *state = native ? "native" : !found ? "missing"
+                          : emu.is_static        ? "static"
+                                                 : "dynamic";
+      if (!g)
+        {
+          printf ("%-12s %-8s %-34s %s\n", a->name, state,
+                  found ? emu.path : "-", a->aliases);
+          continue;
+        }
+      yajl_gen_map_open (g);
+      js (g, "arch", a->name);
+      js (g, "aliases", a->aliases);
+      js (g, "emulator", found ? emu.path : "");
+      js (g, "state", state);
+      yajl_gen_map_close (g);
+    }
+  if (g)
+    {
+      yajl_gen_array_close (g);
+      json_end (g);
+    }
+}
+
+struct feature_line
+{
+  const char *key;
+  bool present;
+  const char *what;
+  const char *missing;
+};
+
+int
+print_kernel (const struct nsb_kernel *k, bool json)
+{
+  static const char bpf_why[] = "needs Linux >= 7.3 with CONFIG_BINFMT_MISC_BPF";
+  const struct feature_line lines[] = {
+    { "private-instances", k->private_instances,
+      "private binfmt_misc instances per user namespace",
+      "needs Linux >= 6.7; nothing can be emulated privately" },
+    { "B", (k->kfeatures & NSB_KF_BPF) && k->btf_binfmt_misc_ops,
+      "B entries (bpf handlers, binfmt_misc_ops in kernel BTF)", bpf_why },
+    { "T", k->kfeatures & NSB_KF_TRANSPARENT, "flag T (transparent)",
+      "needs Linux >= 7.3" },
+    { "L", k->kfeatures & NSB_KF_LOADER, "flag L (loader substitution)",
+      "needs Linux >= 7.3" },
+    { "D", k->kfeatures & NSB_KF_DISABLED,
+      "flag D and bound interpreters (+name path)", bpf_why },
+    { "max_binfmt_misc_interpreters", k->max_interpreters >= 0,
+      "sysctl user.max_binfmt_misc_interpreters", "needs Linux >= 7.3" },
+    { nsb_kfunc_names[0], k->kfunc[0], "kfunc bpf_binprm_select_interp", bpf_why },
+    { nsb_kfunc_names[1], k->kfunc[1], "kfunc bpf_binprm_set_flags", bpf_why },
+    { nsb_kfunc_names[2], k->kfunc[2], "kfunc bpf_dynptr_from_file",
+      "needs CONFIG_BPF_LSM and a kernel with the file dynptr" },
+    { nsb_kfunc_names[3], k->kfunc[3], "kfunc bpf_path_d_path",
+      "needs CONFIG_BPF_LSM" },
+  };
+  yajl_gen g = json ? json_begin () : NULL;
+
+  if (g)
+    {
+      yajl_gen_map_open (g);
+      js (g, "release", k->release);
+      jkey (g, "max_binfmt_misc_interpreters");
+      yajl_gen_integer (g, k->max_interpreters);
+    }
+  else
+    printf ("kernel %s\n", k->release);
+  for (size_t i = 0; i < sizeof (lines) / sizeof (lines[0]); i++)
+    {
+      if (g)
+        jb (g, lines[i].key, lines[i].present);
+      else if (lines[i].present)
+        printf ("yes  %s\n", lines[i].what);
+      else
+        printf ("no   %s: %s\n", lines[i].what, lines[i].missing);
+    }
+  if (g)
+    {
+      yajl_gen_map_close (g);
+      json_end (g);
+    }
+  else if (k->max_interpreters >= 0)
+    printf ("     max_binfmt_misc_interpreters = %ld\n", k->max_interpreters);
+  return k->private_instances ? 0 : 1;
+}

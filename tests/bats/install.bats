@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# nsbinfmt install --pid: into sandboxes made by unshare(1), plain and
+# chrooted into bare root file systems, as root and unprivileged.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# A sleeping process in a new user+mount namespace of the test user.  No
+# function or subshell in between: $! must be the process itself, and it
+# must not hold bats' output open.
+start_target() {
+	setpriv --reuid="$NSB_TEST_USER" --regid=nogroup --clear-groups \
+		unshare -Urm "$@" </dev/null >/dev/null 2>&1 3>&- &
+	TARGET=$!
+	PIDS+=("$TARGET")
+	# Wait until it is in its own user namespace.
+	local i
+	for i in $(seq 100); do
+		[ "$(readlink /proc/$TARGET/ns/user)" != "$(readlink /proc/1/ns/user)" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# A bare root file system: a static x86_64 busybox and the mount point.
+make_rootfs() {
+	ROOTFS="$NSB_BIN_DIR/rootfs"
+	mkdir -p "$ROOTFS/proc/sys/fs/binfmt_misc"
+	install -m 755 /bin/busybox "$ROOTFS/busybox"
+	chmod -R a+rX "$ROOTFS"
+}
+
+in_target() {
+	nsenter -t "$TARGET" -U -m --preserve-credentials "$@"
+}
+
+@test "install into an unprivileged sandbox, as that user" {
+	local bb
+	bb=$(fixture arm64)
+	start_target sleep 600
+	run as_user "$NSB" install --pid "$TARGET" -e arm64
+	[ "$status" -eq 0 ]
+	[[ "$output" == qemu-aarch64*ok*"probe ran"* ]]
+	run in_target "$bb" uname -m
+	[ "$output" = aarch64 ]
+	run as_user "$NSB" status --pid "$TARGET" --json
+	echo "$output" | jq -e '.entries | map(.name) == ["qemu-aarch64"]'
+	run in_target sh -c 'echo -1 > /proc/sys/fs/binfmt_misc/status'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "root installs into a user's sandbox; entries accumulate; duplicates refused" {
+	local bb
+	bb=$(fixture s390x)
+	start_target sleep 600
+	run "$NSB" install --pid "$TARGET" -e aarch64 --level static
+	[ "$status" -eq 0 ]
+	run "$NSB" install --pid "$TARGET" -e s390x
+	[ "$status" -eq 0 ]
+	run in_target "$bb" uname -m
+	[ "$output" = s390x ]
+	run "$NSB" install --pid "$TARGET" -e riscv64 -e aarch64
+	assert_one_line_error "qemu-aarch64" "has an entry of that name"
+	run "$NSB" status --pid "$TARGET" --json
+	echo "$output" | jq -e '.entries | map(.name) | sort == ["qemu-aarch64","qemu-s390x"]'
+	run "$NSB" remove --pid "$TARGET" qemu-s390x
+	[ "$status" -eq 0 ]
+	run "$NSB" status --pid "$TARGET" --json
+	echo "$output" | jq -e '.entries | map(.name) == ["qemu-aarch64"]'
+	run "$NSB" remove --pid "$TARGET" --all
+	run "$NSB" status --pid "$TARGET" --json
+	echo "$output" | jq -e '.entries == []'
+}
+
+@test "a failed verification leaves nothing behind" {
+	start_target sleep 600
+	run as_user "$NSB" install --pid "$TARGET" -e riscv64 --emulator s390x=/bin/true
+	[ "$status" -eq 1 ]
+	assert_one_line_error "verify \`qemu-s390x\`" "probe exited with 0"
+	run as_user "$NSB" status --pid "$TARGET"
+	assert_one_line_error "no binfmt_misc instance is mounted"
+}
+
+@test "a chrooted sandbox: a static emulator runs without anything in the rootfs" {
+	local bb
+	bb=$(fixture riscv64)
+	make_rootfs
+	# busybox picks its applet by argv[0], which the P flag keeps
+	install -D -m 755 "$bb" "$ROOTFS/rv/busybox"
+	start_target --root="$ROOTFS" /busybox sleep 600
+	run as_user "$NSB" install --pid "$TARGET" -e riscv64
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"probe ran (in the target's root)"* ]]
+	run nsenter -t "$TARGET" -U -m -r --preserve-credentials /rv/busybox uname -m
+	[ "$output" = riscv64 ]
+	[ ! -e "$ROOTFS/usr" ]
+}
+
+@test "verify catches a dynamically linked emulator the sandbox cannot load" {
+	require qemu-aarch64
+	make_rootfs
+	start_target --root="$ROOTFS" /busybox sleep 600
+	run as_user "$NSB" install --pid "$TARGET" --emulator aarch64=/usr/bin/qemu-aarch64
+	[ "$status" -eq 1 ]
+	assert_one_line_error "dynamically linked" "not in the target's root" "qemu-user-static"
+	run as_user "$NSB" status --pid "$TARGET"
+	assert_one_line_error "no binfmt_misc instance is mounted"
+}
+
+@test "a dynamically linked emulator passes where its libraries are" {
+	require qemu-aarch64
+	start_target sleep 600
+	run as_user "$NSB" install --pid "$TARGET" --emulator aarch64=/usr/bin/qemu-aarch64
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"dynamically linked"*"probe ran"* ]]
+}
+
+@test "a rootfs whose /proc is a symlink cannot redirect the mount" {
+	make_rootfs
+	rm -rf "$ROOTFS/proc"
+	local bait="$NSB_BIN_DIR/bait"
+	mkdir -p "$bait/sys/fs/binfmt_misc"
+	ln -s "$bait" "$ROOTFS/proc"
+	start_target --root="$ROOTFS" /busybox sleep 600
+	run as_user "$NSB" install --pid "$TARGET" -e aarch64
+	[ "$status" -eq 1 ]
+	assert_one_line_error "mount point"
+	! grep -q "$bait" "/proc/$TARGET/mountinfo"
+	! grep -q binfmt_misc "/proc/$TARGET/mountinfo"
+}

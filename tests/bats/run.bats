@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# nsbinfmt run: unprivileged, real qemu-user-static, Debian's own foreign
+# binaries.  The host table is checked after every test (helpers.bash).
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# Debian arch, the name the test passes to --emulate, expected uname -m
+run_arch() {
+	local bb
+	bb=$(fixture "$1")
+	run as_user "$NSB" run --emulate "$2" -- "$bb" uname -m
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	[ "$output" = "$3" ]
+}
+
+@test "arm64 busybox prints aarch64 (unprivileged)" { run_arch arm64 aarch64 aarch64; }
+@test "armhf by its Debian name" { run_arch armhf armhf armv7l; }
+@test "armel by its OCI platform" { run_arch armel linux/arm/v5 armv7l; }
+@test "s390x by its Nix system name" { run_arch s390x s390x-linux s390x; }
+@test "ppc64el" { run_arch ppc64el ppc64el ppc64le; }
+@test "mips64el" { run_arch mips64el linux/mips64le mips64; }
+@test "riscv64" { run_arch riscv64 riscv64 riscv64; }
+
+@test "without its entry a foreign binary does not run" {
+	local bb
+	bb=$(fixture arm64)
+	run as_user "$NSB" run --emulate s390x -- "$bb" true
+	[ "$status" -eq 126 ]
+	[[ "$output" == *"Exec format error"* ]]
+}
+
+@test "--emulate all registers every non-native emulator, read-only" {
+	local bb
+	bb=$(fixture arm64)
+	run as_user "$NSB" run --emulate all -- sh -c \
+		"'$bb' uname -m; ls /proc/sys/fs/binfmt_misc | grep -c '^qemu-'; echo -1 > /proc/sys/fs/binfmt_misc/status"
+	[ "${lines[0]}" = aarch64 ]
+	[ "${lines[1]}" -ge 28 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	[ "$status" -ne 0 ]
+}
+
+@test "--writable leaves the instance writable" {
+	run as_user "$NSB" run -w -e aarch64 -- sh -c \
+		'echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64 && ls /proc/sys/fs/binfmt_misc'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *qemu-aarch64* ]]
+}
+
+@test "status inside the sandbox shows the private entries" {
+	run as_user "$NSB" run -e aarch64 -e riscv64 -- "$NSB" status --json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.entries | map(.name) | sort == ["qemu-aarch64","qemu-riscv64"]'
+	echo "$output" | jq -e '.entries[0].flags == "POF" and .entries[0].enabled'
+	echo "$output" | jq -e '.entries[] | select(.name=="qemu-aarch64") | .interpreter == "/usr/bin/qemu-aarch64-static"'
+}
+
+@test "verify inside the sandbox runs a probe through every entry" {
+	run as_user "$NSB" run -e aarch64 -e s390x -e ppc64le -- "$NSB" verify --json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e 'length == 3 and all(.status == "ok") and all(.detail | test("probe ran"))'
+}
+
+@test "--level probe at run time" {
+	run as_user "$NSB" run --level probe -e riscv64 -- true
+	[ "$status" -eq 0 ]
+}
+
+@test "a rules file in binfmt.d format" {
+	local bb rules
+	bb=$(fixture arm64)
+	rules="$NSB_BIN_DIR/arm.conf"
+	{
+		echo "# Debian's magic, our static emulator"
+		sed 's#:/usr/libexec/qemu-binfmt/aarch64-binfmt-P:OPF#:/usr/bin/qemu-aarch64-static:F#' \
+			/usr/lib/binfmt.d/qemu-aarch64.conf
+	} > "$rules"
+	chmod 644 "$rules"
+	run as_user "$NSB" run --rules "$rules" -- "$bb" uname -m
+	[ "$status" -eq 0 ]
+	[ "$output" = aarch64 ]
+}
+
+@test "a bad rule names the file, line, rule and field, and nothing runs" {
+	local rules="$NSB_BIN_DIR/bad.conf"
+	printf '# ok\n:good:M::\\x7fELF::/bin/true:F\n:broken:M::\\x7f\\xZZ::/bin/true:F\n' > "$rules"
+	chmod 644 "$rules"
+	run as_user "$NSB" run --rules "$rules" -- echo must-not-run
+	[ "$status" -eq 125 ]
+	assert_one_line_error "bad.conf:3" "broken" "magic"
+}
+
+@test "run as root works the same" {
+	local bb
+	bb=$(fixture s390x)
+	run "$NSB" run -e s390x -- "$bb" uname -m
+	[ "$status" -eq 0 ]
+	[ "$output" = s390x ]
+}
+
+@test "the command's exit status comes through" {
+	run as_user "$NSB" run -e aarch64 -- sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run as_user "$NSB" run -e aarch64 -- /nonexistent/cmd
+	[ "$status" -eq 127 ]
+	assert_one_line_error "exec /nonexistent/cmd"
+}
