@@ -23,7 +23,7 @@ now (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int
@@ -40,11 +40,12 @@ main (void)
   for (size_t i = 0; i < nsb_catalog_size () && n < 64; i++, n++)
     {
       nsb_arch_rule (nsb_catalog_at (i), "/bin/true", r, NULL);
-      lens[n] = (size_t) nsb_rule_format (r, strs[n], sizeof (strs[n]), NULL);
+      lens[n] = (size_t)nsb_rule_format (r, strs[n], sizeof (strs[n]), NULL);
     }
   t0 = now ();
   for (size_t i = 0; i < N; i++)
-    ok += nsb_rule_parse (strs[i % n], lens[i % n], NSB_KF_LINUX_7_3, r, NULL) == 0
+    ok += nsb_rule_parse (strs[i % n], lens[i % n], NSB_KF_LINUX_7_3, r, NULL)
+              == 0
           && nsb_rule_validate (r, NSB_KF_LINUX_7_3, NULL) == 0;
   lib = (now () - t0) / N;
   if (ok != N || nsb_sandbox_enter (&err) < 0
@@ -62,7 +63,7 @@ main (void)
       int fd;
       if (write (reg, s, lens[i % n]) < 0)
         return perror ("register"), 1;
-      snprintf (name, sizeof (name), "%.*s", (int) strcspn (s + 1, ":"), s + 1);
+      snprintf (name, sizeof (name), "%.*s", (int)strcspn (s + 1, ":"), s + 1);
       fd = openat (mnt, name, O_WRONLY | O_CLOEXEC);
       if (fd < 0 || write (fd, "-1", 2) != 2)
         return perror ("remove"), 1;

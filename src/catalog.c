@@ -17,6 +17,8 @@
 #include "elfinfo.h"
 #include "util.h"
 
+/* One architecture per row, strings as Debian writes them. */
+/* clang-format off */
 static const struct nsb_arch catalog[] = {
   { "aarch64", "arm64 arm64v8 linux/arm64 linux/arm64/v8 aarch64-linux",
     "\\x7f\\x45\\x4c\\x46\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00",
@@ -143,6 +145,7 @@ static const struct nsb_arch catalog[] = {
     "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff",
     "" },
 };
+/* clang-format on */
 
 size_t
 nsb_catalog_size (void)
@@ -199,10 +202,10 @@ nsb_arch_rule (const struct nsb_arch *arch, const char *interpreter,
   int n = snprintf (buf, sizeof (buf), ":qemu-%s:M::%s:%s:%s:POF", arch->name,
                     arch->magic, arch->mask, interpreter);
 
-  if (n < 0 || (size_t) n >= sizeof (buf))
+  if (n < 0 || (size_t)n >= sizeof (buf))
     return nsb_error_set (err, E2BIG, "emulator path `%s` is too long",
                           interpreter);
-  return nsb_rule_parse (buf, (size_t) n, 0, rule, err);
+  return nsb_rule_parse (buf, (size_t)n, 0, rule, err);
 }
 
 int
@@ -237,7 +240,8 @@ nsb_emulator_find (const struct nsb_arch *arch, struct nsb_emulator *emu,
                    nsb_error_t *err)
 {
   const char *env = getenv ("NSBINFMT_EMULATOR_PATH");
-  cleanup_free char *dirs = strdup (env && *env ? env : "/usr/local/bin:/usr/bin");
+  cleanup_free char *dirs
+      = strdup (env && *env ? env : "/usr/local/bin:/usr/bin");
   static const char *const patterns[] = { "%s/qemu-%s-static", "%s/qemu-%s" };
   bool found_dynamic = false;
   struct nsb_emulator cand;
@@ -245,7 +249,8 @@ nsb_emulator_find (const struct nsb_arch *arch, struct nsb_emulator *emu,
 
   if (dirs == NULL)
     return nsb_error_errno (err, "emulator search");
-  for (char *d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))
+  for (char *d = strtok_r (dirs, ":", &save); d;
+       d = strtok_r (NULL, ":", &save))
     for (size_t i = 0; i < NSB_ARRAY_SIZE (patterns); i++)
       {
         cleanup_error nsb_error_t ignored = NULL;

@@ -13,28 +13,28 @@
 static uint16_t
 rd16 (const uint8_t *p, bool be)
 {
-  return be ? (uint16_t) (p[0] << 8 | p[1]) : (uint16_t) (p[1] << 8 | p[0]);
+  return be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
 }
 
 static uint32_t
 rd32 (const uint8_t *p, bool be)
 {
-  return be ? (uint32_t) rd16 (p, true) << 16 | rd16 (p + 2, true)
-            : (uint32_t) rd16 (p + 2, false) << 16 | rd16 (p, false);
+  return be ? (uint32_t)rd16 (p, true) << 16 | rd16 (p + 2, true)
+            : (uint32_t)rd16 (p + 2, false) << 16 | rd16 (p, false);
 }
 
 static uint64_t
 rd64 (const uint8_t *p, bool be)
 {
-  return be ? (uint64_t) rd32 (p, true) << 32 | rd32 (p + 4, true)
-            : (uint64_t) rd32 (p + 4, false) << 32 | rd32 (p, false);
+  return be ? (uint64_t)rd32 (p, true) << 32 | rd32 (p + 4, true)
+            : (uint64_t)rd32 (p + 4, false) << 32 | rd32 (p, false);
 }
 
 static bool
 read_exact (int fd, void *buf, size_t len, uint64_t off)
 {
-  ssize_t n = pread (fd, buf, len, (off_t) off);
-  return n >= 0 && (size_t) n == len;
+  ssize_t n = pread (fd, buf, len, (off_t)off);
+  return n >= 0 && (size_t)n == len;
 }
 
 /* Find PT_INTERP among the program headers and read its string. */
@@ -50,7 +50,7 @@ read_interp (int fd, struct nsb_elf_info *info, uint64_t phoff,
   for (uint16_t i = 0; i < phnum; i++)
     {
       uint64_t off, size;
-      if (!read_exact (fd, ph, phentsize, phoff + (uint64_t) i * phentsize))
+      if (!read_exact (fd, ph, phentsize, phoff + (uint64_t)i * phentsize))
         return nsb_error_set (err, ENOEXEC, "truncated program headers");
       if (rd32 (ph, be) != PT_INTERP)
         continue;
@@ -77,7 +77,7 @@ nsb_elf_inspect_fd (int fd, struct nsb_elf_info *info, nsb_error_t *err)
   n = pread (fd, info->head, sizeof (info->head), 0);
   if (n < 0)
     return nsb_error_errno (err, "read ELF header");
-  info->head_len = (size_t) n;
+  info->head_len = (size_t)n;
   if (n < 52 || memcmp (h, ELFMAG, SELFMAG) != 0)
     return nsb_error_set (err, ENOEXEC, "not an ELF file");
   info->ei_class = h[EI_CLASS];

@@ -4,8 +4,8 @@
 #define NSB_ELF_H
 
 #include <limits.h>
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -16,9 +16,9 @@ struct nsb_elf_info
   uint8_t ei_data;  /* ELFDATA2LSB / ELFDATA2MSB */
   uint16_t e_type;
   uint16_t e_machine;
-  bool has_interp;          /* dynamically linked: it names a loader */
-  char interp[PATH_MAX];    /* PT_INTERP, when has_interp */
-  uint8_t head[256];        /* the first bytes, as binfmt_misc sees them */
+  bool has_interp;       /* dynamically linked: it names a loader */
+  char interp[PATH_MAX]; /* PT_INTERP, when has_interp */
+  uint8_t head[256];     /* the first bytes, as binfmt_misc sees them */
   size_t head_len;
 };
 

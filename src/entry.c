@@ -28,7 +28,7 @@ hex_decode (const char *hex, uint8_t *out, size_t max, size_t *len)
           || !strchr ("0123456789abcdefABCDEF", hex[2 * i])
           || !strchr ("0123456789abcdefABCDEF", hex[2 * i + 1]))
         return -1;
-      out[i] = (uint8_t) v;
+      out[i] = (uint8_t)v;
     }
   *len = n / 2;
   return 0;
@@ -41,8 +41,8 @@ add_bound (struct nsb_entry *e, const char *v, nsb_error_t *err)
   struct nsb_bound *nb;
   size_t nlen;
 
-  if (sp == NULL || (nlen = (size_t) (sp - v)) == 0
-      || nlen > NSB_BOUND_NAME_MAX || e->n_bound >= NSB_BOUND_MAX)
+  if (sp == NULL || (nlen = (size_t)(sp - v)) == 0 || nlen > NSB_BOUND_NAME_MAX
+      || e->n_bound >= NSB_BOUND_MAX)
     return nsb_error_set (err, EINVAL, "bad `bpf-interpreter %s`", v);
   nb = realloc (e->bound, (e->n_bound + 1) * sizeof (*nb));
   if (nb == NULL)
@@ -67,11 +67,13 @@ entry_line (struct nsb_entry *e, const char *line, nsb_error_t *err)
   long long off;
 
   v = v ? v + 1 : "";
-#define KEY(k) (strncmp (line, k " ", strlen (k) + 1) == 0 || strcmp (line, k) == 0)
+#define KEY(k)                                                                \
+  (strncmp (line, k " ", strlen (k) + 1) == 0 || strcmp (line, k) == 0)
   if (strcmp (line, "enabled") == 0 || strcmp (line, "disabled") == 0)
     e->enabled = line[0] == 'e';
   else if (KEY ("interpreter"))
-    snprintf (r->interpreter, sizeof (r->interpreter), "%s", v), r->type = r->type ? r->type : 'M';
+    snprintf (r->interpreter, sizeof (r->interpreter), "%s", v),
+        r->type = r->type ? r->type : 'M';
   else if (KEY ("bpf"))
     snprintf (r->interpreter, sizeof (r->interpreter), "%s", v), r->type = 'B';
   else if (KEY ("bpf-interpreter"))
@@ -85,13 +87,13 @@ entry_line (struct nsb_entry *e, const char *line, nsb_error_t *err)
     {
       r->type = 'E';
       r->magic_len = strlen (v + 1);
-      snprintf ((char *) r->magic, sizeof (r->magic), "%s", v + 1);
+      snprintf ((char *)r->magic, sizeof (r->magic), "%s", v + 1);
     }
   else if (KEY ("offset"))
     {
       if (!nsb_parse_int (v, 0, NSB_BINPRM_BUF_SIZE, &off))
         return nsb_error_set (err, EINVAL, "bad `%s`", line);
-      r->offset = (int) off;
+      r->offset = (int)off;
     }
   else if (KEY ("magic"))
     {
@@ -125,9 +127,8 @@ nsb_entry_parse (const char *text, size_t len, struct nsb_entry *e,
   if (copy == NULL)
     return nsb_error_errno (err, "entry `%s`", name);
   if (strncmp (copy, "enabled\n", 8) && strncmp (copy, "disabled\n", 9))
-    return nsb_error_set (err, EINVAL,
-                          "entry `%s`: does not start with enabled/disabled",
-                          name);
+    return nsb_error_set (
+        err, EINVAL, "entry `%s`: does not start with enabled/disabled", name);
   for (char *line = strtok_r (copy, "\n", &save); line;
        line = strtok_r (NULL, "\n", &save))
     if (entry_line (e, line, err) < 0)

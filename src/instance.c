@@ -36,7 +36,7 @@
 static int
 sys_pidfd_open (pid_t pid)
 {
-  return (int) syscall (SYS_pidfd_open, pid, 0);
+  return (int)syscall (SYS_pidfd_open, pid, 0);
 }
 
 bool
@@ -99,15 +99,15 @@ nsb_target_open_pid (pid_t pid, struct nsb_target *t, nsb_error_t *err)
   target_init (t);
   t->pid = pid;
   if (pid <= 0)
-    return nsb_error_set (err, EINVAL, "bad pid %d", (int) pid);
+    return nsb_error_set (err, EINVAL, "bad pid %d", (int)pid);
   t->pidfd = sys_pidfd_open (pid);
   if (t->pidfd < 0)
     {
-      int ret = nsb_error_errno (err, "pid %d", (int) pid);
+      int ret = nsb_error_errno (err, "pid %d", (int)pid);
       nsb_target_close (t);
       return ret;
     }
-  snprintf (proc, sizeof (proc), "/proc/%d", (int) pid);
+  snprintf (proc, sizeof (proc), "/proc/%d", (int)pid);
   if (target_open_common (t, proc, err) < 0)
     {
       nsb_target_close (t);
@@ -117,7 +117,7 @@ nsb_target_open_pid (pid_t pid, struct nsb_target *t, nsb_error_t *err)
    * the process the pidfd names, not a successor that reused the pid. */
   if (syscall (SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
     {
-      nsb_error_errno (err, "pid %d exited while being opened", (int) pid);
+      nsb_error_errno (err, "pid %d exited while being opened", (int)pid);
       nsb_target_close (t);
       return -1;
     }
@@ -153,20 +153,20 @@ nsb_sandbox_enter (nsb_error_t *err)
     return nsb_error_errno (err, "create a user and mount namespace "
                                  "(are unprivileged user namespaces "
                                  "enabled?)");
-  snprintf (map, sizeof (map), "0 %u 1\n", (unsigned) uid);
+  snprintf (map, sizeof (map), "0 %u 1\n", (unsigned)uid);
   if (write_proc_self ("/proc/self/uid_map", map, err) < 0)
     return -1;
   if (write_proc_self ("/proc/self/setgroups", "deny", err) < 0)
     return -1;
-  snprintf (map, sizeof (map), "0 %u 1\n", (unsigned) gid);
+  snprintf (map, sizeof (map), "0 %u 1\n", (unsigned)gid);
   return write_proc_self ("/proc/self/gid_map", map, err);
 }
 
 static int
 instance_open (nsb_error_t *err)
 {
-  cleanup_close int fsfd = (int) syscall (SYS_fsopen, "binfmt_misc",
-                                          FSOPEN_CLOEXEC);
+  cleanup_close int fsfd
+      = (int)syscall (SYS_fsopen, "binfmt_misc", FSOPEN_CLOEXEC);
   int mntfd;
   struct statfs sfs;
 
@@ -175,7 +175,7 @@ instance_open (nsb_error_t *err)
                                  "user namespaces their own instance)");
   if (syscall (SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return nsb_error_errno (err, "create a binfmt_misc instance");
-  mntfd = (int) syscall (SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
+  mntfd = (int)syscall (SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
   if (mntfd < 0)
     return nsb_error_errno (err, "mount a binfmt_misc instance");
   if (fstatfs (mntfd, &sfs) < 0 || sfs.f_type != NSB_BINFMTFS_MAGIC)
@@ -213,7 +213,7 @@ nsb_instance_register (int mntfd, const struct nsb_rule *rule,
   fd = openat (mntfd, "register", O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return nsb_error_errno (err, "open the instance's register file");
-  if (write (fd, buf, (size_t) n) == n)
+  if (write (fd, buf, (size_t)n) == n)
     return 0;
   switch (errno)
     {
@@ -221,12 +221,14 @@ nsb_instance_register (int mntfd, const struct nsb_rule *rule,
       return nsb_error_errno (err, "register `%s`: interpreter `%s` not found",
                               rule->name, rule->interpreter);
     case EEXIST:
-      return nsb_error_errno (err, "register `%s`: the instance has an entry "
-                                   "of that name",
+      return nsb_error_errno (err,
+                              "register `%s`: the instance has an entry "
+                              "of that name",
                               rule->name);
     case ENOSPC:
-      return nsb_error_errno (err, "register `%s`: max_binfmt_misc_"
-                                   "interpreters reached",
+      return nsb_error_errno (err,
+                              "register `%s`: max_binfmt_misc_"
+                              "interpreters reached",
                               rule->name);
     default:
       return nsb_error_errno (err, "register `%s`", rule->name);
@@ -304,7 +306,7 @@ child_send (int fd, const struct nsb_report *rep, nsb_error_t failure)
   for (size_t i = 0; i < rep->n; i++)
     if (write (fd, "C", 1) != 1
         || write (fd, &rep->checks[i], sizeof (rep->checks[i]))
-               != (ssize_t) sizeof (rep->checks[i]))
+               != (ssize_t)sizeof (rep->checks[i]))
       return;
   if (failure != NULL)
     {
@@ -321,12 +323,12 @@ read_full (int fd, void *buf, size_t len)
   size_t got = 0;
   while (got < len)
     {
-      ssize_t n = read (fd, (char *) buf + got, len - got);
+      ssize_t n = read (fd, (char *)buf + got, len - got);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
         return false;
-      got += (size_t) n;
+      got += (size_t)n;
     }
   return true;
 }
@@ -388,8 +390,9 @@ run_in_target (struct nsb_target *t, target_op op, void *arg,
   while (waitpid (child, &status, 0) < 0 && errno == EINTR)
     ;
   if (ret == 0 && !(WIFEXITED (status) && WEXITSTATUS (status) == 0))
-    ret = nsb_error_set (err, EIO, "the helper process in the target's "
-                                   "namespaces died");
+    ret = nsb_error_set (err, EIO,
+                         "the helper process in the target's "
+                         "namespaces died");
   return ret;
 }
 
@@ -432,8 +435,8 @@ register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
       memcpy (added[(*n_added)++], a->rules[i].name, NSB_ENTRY_NAME_MAX + 1);
     }
   for (size_t i = 0; a->o->verify != NSB_VERIFY_NONE && i < a->n; i++)
-    if (nsb_verify_entry (mntfd, a->rules[i].name, t->root_fd,
-                          t->host_root_fd, a->o->verify, rep, err)
+    if (nsb_verify_entry (mntfd, a->rules[i].name, t->root_fd, t->host_root_fd,
+                          a->o->verify, rep, err)
         < 0)
       return -1;
   if (!nsb_report_ok (rep))
@@ -451,8 +454,8 @@ install_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
             nsb_error_t *err)
 {
   struct install_args *a = arg;
-  cleanup_close int dirfd = open_mountpoint (t, mountpoint_of (a->o->mountpoint),
-                                             O_PATH, err);
+  cleanup_close int dirfd
+      = open_mountpoint (t, mountpoint_of (a->o->mountpoint), O_PATH, err);
   cleanup_close int mntfd = -1;
   cleanup_free char (*added)[NSB_ENTRY_NAME_MAX + 1] = NULL;
   size_t n_added = 0;
@@ -517,8 +520,9 @@ open_instance_dir (struct nsb_target *t, const char *mountpoint,
   if (fstatfs (fd, &sfs) < 0 || sfs.f_type != NSB_BINFMTFS_MAGIC)
     {
       close (fd);
-      return nsb_error_set (err, ENOENT, "no binfmt_misc instance is mounted "
-                                         "at %s in the target",
+      return nsb_error_set (err, ENOENT,
+                            "no binfmt_misc instance is mounted "
+                            "at %s in the target",
                             mountpoint_of (mountpoint));
     }
   return fd;
@@ -656,7 +660,7 @@ remove_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
   cleanup_close int mntfd = open_instance_rw (t, a->mountpoint, err);
   const char *file = a->name ? a->name : "status";
 
-  (void) rep;
+  (void)rep;
   if (mntfd < 0)
     return -1;
   if (a->name && (is_control_file (a->name) || strchr (a->name, '/')))

@@ -21,12 +21,12 @@
 
 struct nsb_target
 {
-  pid_t pid;         /* 0: this process, in namespaces it made itself */
-  int pidfd;         /* keeps a reused pid from fooling us */
+  pid_t pid; /* 0: this process, in namespaces it made itself */
+  int pidfd; /* keeps a reused pid from fooling us */
   int userns_fd;
   int mntns_fd;
-  int root_fd;       /* the target's root (O_PATH): a hostile tree */
-  int host_root_fd;  /* our root, where emulator paths resolve */
+  int root_fd;      /* the target's root (O_PATH): a hostile tree */
+  int host_root_fd; /* our root, where emulator paths resolve */
 };
 
 /* Open PID's namespaces and root.  Refuses the initial user namespace. */
@@ -52,17 +52,17 @@ int nsb_instance_register (int mntfd, const struct nsb_rule *rule,
 
 struct nsb_install_opts
 {
-  const char *mountpoint;     /* NULL: NSB_DEFAULT_MOUNTPOINT */
-  bool writable;              /* leave the mount read-write */
+  const char *mountpoint; /* NULL: NSB_DEFAULT_MOUNTPOINT */
+  bool writable;          /* leave the mount read-write */
   enum nsb_verify_level verify;
 };
 
 /* Mount (or reuse) the target's instance at the mount point, register the
  * rules with their interpreters resolved on the host, verify them, remount
  * read-only.  On any failure nothing of this call is left behind. */
-int nsb_install (struct nsb_target *t, const struct nsb_rule *rules,
-                 size_t n, const struct nsb_install_opts *o,
-                 struct nsb_report *rep, nsb_error_t *err);
+int nsb_install (struct nsb_target *t, const struct nsb_rule *rules, size_t n,
+                 const struct nsb_install_opts *o, struct nsb_report *rep,
+                 nsb_error_t *err);
 
 /* The entries of the instance mounted at the target's mount point. */
 int nsb_list (struct nsb_target *t, const char *mountpoint,
@@ -70,8 +70,8 @@ int nsb_list (struct nsb_target *t, const char *mountpoint,
 void nsb_entries_free (struct nsb_entry *entries, size_t n);
 
 /* Remove one entry (NAME) or all (NAME == NULL). */
-int nsb_remove (struct nsb_target *t, const char *mountpoint,
-                const char *name, nsb_error_t *err);
+int nsb_remove (struct nsb_target *t, const char *mountpoint, const char *name,
+                nsb_error_t *err);
 
 /* Check every entry at the target's mount point (see verify.h). */
 int nsb_verify (struct nsb_target *t, const char *mountpoint,

@@ -98,7 +98,7 @@ measure_dialect (struct dialect_result *r, nsb_error_t *err)
   n = read (p[0], r, sizeof (*r));
   close (p[0]);
   waitpid (pid, &status, 0);
-  if (n != (ssize_t) sizeof (*r))
+  if (n != (ssize_t)sizeof (*r))
     return nsb_error_set (err, EIO, "kernel probe: the child died");
   return 0;
 }
@@ -132,10 +132,11 @@ read_btf (struct nsb_kernel *k)
     return;
   for (int pass = 0; pass <= NSB_KFUNC_COUNT; pass++)
     {
-      const char *name = pass == 0 ? "binfmt_misc_ops" : nsb_kfunc_names[pass - 1];
+      const char *name
+          = pass == 0 ? "binfmt_misc_ops" : nsb_kfunc_names[pass - 1];
       char needle[64];
       int n = snprintf (needle, sizeof (needle), "%c%s%c", 0, name, 0);
-      bool found = memmem (btf, len, needle, (size_t) n) != NULL;
+      bool found = memmem (btf, len, needle, (size_t)n) != NULL;
       if (pass == 0)
         k->btf_binfmt_misc_ops = found;
       else
@@ -160,11 +161,13 @@ nsb_kernel_probe (struct nsb_kernel *k, nsb_error_t *err)
   k->kfeatures = r.kfeatures;
   snprintf (k->why_no_instances, sizeof (k->why_no_instances), "%s", r.msg);
   k->max_interpreters = -1;
-  if (nsb_read_file_at (AT_FDCWD, "/proc/sys/user/max_binfmt_misc_interpreters",
-                        64, &max, NULL, NULL)
+  if (nsb_read_file_at (AT_FDCWD,
+                        "/proc/sys/user/max_binfmt_misc_interpreters", 64,
+                        &max, NULL, NULL)
           == 0
-      && (max[strcspn (max, "\n")] = '\0', nsb_parse_int (max, 0, 1LL << 40, &v)))
-    k->max_interpreters = (long) v;
+      && (max[strcspn (max, "\n")] = '\0',
+          nsb_parse_int (max, 0, 1LL << 40, &v)))
+    k->max_interpreters = (long)v;
   read_btf (k);
   return 0;
 }

@@ -37,7 +37,7 @@ static const struct
   { 'D', NSB_FLAG_D, 0, NSB_KF_DISABLED },
 };
 
-#define INVOCATION_FLAGS                                                     \
+#define INVOCATION_FLAGS                                                      \
   (NSB_FLAG_P | NSB_FLAG_O | NSB_FLAG_C | NSB_FLAG_F | NSB_FLAG_T | NSB_FLAG_L)
 
 static int
@@ -46,7 +46,7 @@ flag_lookup (char c, unsigned kf)
   for (size_t i = 0; i < NSB_ARRAY_SIZE (flag_table); i++)
     if (flag_table[i].c == c
         && (flag_table[i].feature == 0 || (kf & flag_table[i].feature)))
-      return (int) i;
+      return (int)i;
   return -1;
 }
 
@@ -99,8 +99,7 @@ struct parser
   nsb_error_t *err;
 };
 
-static int
-fail (struct parser *ps, const char *field, const char *fmt, ...)
+static int fail (struct parser *ps, const char *field, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 static int
@@ -113,7 +112,7 @@ fail (struct parser *ps, const char *field, const char *fmt, ...)
   vsnprintf (why, sizeof (why), fmt, ap);
   va_end (ap);
   for (char *c = why; *c; c++)
-    if (!isprint ((unsigned char) *c))
+    if (!isprint ((unsigned char)*c))
       *c = '?';
   return nsb_error_set (ps->err, EINVAL, "invalid rule `%s`: %s: %s",
                         ps->label, field, why);
@@ -125,7 +124,7 @@ set_label (struct parser *ps, const char *s, size_t len)
 {
   size_t n = 0;
   for (size_t i = 0; i < len && n + 4 < sizeof (ps->label); i++)
-    ps->label[n++] = isprint ((unsigned char) s[i]) ? s[i] : '?';
+    ps->label[n++] = isprint ((unsigned char)s[i]) ? s[i] : '?';
   if (n + 4 >= sizeof (ps->label))
     memcpy (ps->label + n, "...", 3), n += 3;
   ps->label[n] = '\0';
@@ -157,8 +156,8 @@ scanarg (struct parser *ps, char *s)
       if (c == '\\' && *s == 'x')
         {
           s++;
-          if (s + 2 > end || !isxdigit ((unsigned char) s[0])
-              || !isxdigit ((unsigned char) s[1]))
+          if (s + 2 > end || !isxdigit ((unsigned char)s[0])
+              || !isxdigit ((unsigned char)s[1]))
             return NULL;
           s += 2;
         }
@@ -174,7 +173,7 @@ hex_value (char c)
 {
   if (c >= '0' && c <= '9')
     return c - '0';
-  c = (char) tolower ((unsigned char) c);
+  c = (char)tolower ((unsigned char)c);
   if (c >= 'a' && c <= 'f')
     return c - 'a' + 10;
   return -1;
@@ -197,12 +196,12 @@ unescape_hex (const char *src, uint8_t *out)
               src += 2;
               if (hex_value (*src) >= 0)
                 v = (v << 4) | hex_value (*src++);
-              out[n++] = (uint8_t) v;
+              out[n++] = (uint8_t)v;
               continue;
             }
           out[n++] = '\\';
         }
-      out[n++] = (uint8_t) *src++;
+      out[n++] = (uint8_t)*src++;
     }
   return n;
 }
@@ -223,7 +222,7 @@ kstrtoint10 (const char *s, int *out)
     {
       if (v > (ULLONG_MAX - 9) / 10)
         return false;
-      v = v * 10 + (unsigned) (*s - '0');
+      v = v * 10 + (unsigned)(*s - '0');
     }
   if (s == d)
     return false;
@@ -231,9 +230,9 @@ kstrtoint10 (const char *s, int *out)
     s++;
   if (*s != '\0')
     return false;
-  if (neg ? v > (unsigned long long) INT_MAX + 1 : v > INT_MAX)
+  if (neg ? v > (unsigned long long)INT_MAX + 1 : v > INT_MAX)
     return false;
-  *out = neg ? (int) -(long long) v : (int) v;
+  *out = neg ? (int)-(long long)v : (int)v;
   return true;
 }
 
@@ -273,7 +272,7 @@ parse_magic_fields (struct parser *ps, char *p, struct nsb_rule *r)
                NULL;
       memcpy (r->mask, tmp, n);
     }
-  if (NSB_BINPRM_BUF_SIZE - (int) r->magic_len < r->offset)
+  if (NSB_BINPRM_BUF_SIZE - (int)r->magic_len < r->offset)
     return fail (ps, "offset",
                  "offset %d + magic %zu bytes ends past the %d-byte buffer",
                  r->offset, r->magic_len, NSB_BINPRM_BUF_SIZE),
@@ -328,8 +327,7 @@ parse_name_type (struct parser *ps, char *p, unsigned kf, struct nsb_rule *r)
     return fail (ps, "name", "must be non-empty, not . or .., without '/'"),
            NULL;
   if (strlen (p) > NSB_ENTRY_NAME_MAX)
-    return fail (ps, "name", "longer than %d bytes", NSB_ENTRY_NAME_MAX),
-           NULL;
+    return fail (ps, "name", "longer than %d bytes", NSB_ENTRY_NAME_MAX), NULL;
   memcpy (r->name, p, strlen (p) + 1);
   set_label (ps, r->name, strlen (r->name));
   /* create_entry() takes these, but the instance's own files are there:
@@ -341,7 +339,8 @@ parse_name_type (struct parser *ps, char *p, unsigned kf, struct nsb_rule *r)
   if (r->type != 'M' && r->type != 'E'
       && !(r->type == 'B' && (kf & NSB_KF_BPF)))
     return fail (ps, "type", "`%c` is not %s", r->type,
-                 (kf & NSB_KF_BPF) ? "M, E or B" : "M or E (this kernel has no B)"),
+                 (kf & NSB_KF_BPF) ? "M, E or B"
+                                   : "M or E (this kernel has no B)"),
            NULL;
   if (*p++ != ps->del)
     return fail (ps, "type", "one letter, then the delimiter"), NULL;
@@ -455,9 +454,9 @@ escape_bytes (char *out, const uint8_t *b, size_t n, char del)
   for (size_t i = 0; i < n; i++)
     {
       if (b[i] > 0x20 && b[i] < 0x7f && b[i] != '\\' && b[i] != del)
-        out[o++] = (char) b[i];
+        out[o++] = (char)b[i];
       else
-        o += (size_t) sprintf (out + o, "\\x%02x", b[i]);
+        o += (size_t)sprintf (out + o, "\\x%02x", b[i]);
     }
   out[o] = '\0';
   return o;
@@ -468,7 +467,8 @@ nsb_rule_format (const struct nsb_rule *r, char *buf, size_t size,
                  nsb_error_t *err)
 {
   char del = pick_delimiter (r), flags[8], offset[16] = "";
-  char magic[4 * NSB_REGISTER_MAX + 1] = "", mask[4 * NSB_BINPRM_BUF_SIZE + 1] = "";
+  char magic[4 * NSB_REGISTER_MAX + 1] = "",
+                                    mask[4 * NSB_BINPRM_BUF_SIZE + 1] = "";
   int n;
 
   if (del == '\0')
@@ -479,7 +479,10 @@ nsb_rule_format (const struct nsb_rule *r, char *buf, size_t size,
     {
       if (r->offset != 0)
         snprintf (offset, sizeof (offset), "%d", r->offset);
-      escape_bytes (magic, r->magic, r->magic_len < NSB_REGISTER_MAX ? r->magic_len : NSB_REGISTER_MAX, del);
+      escape_bytes (magic, r->magic,
+                    r->magic_len < NSB_REGISTER_MAX ? r->magic_len
+                                                    : NSB_REGISTER_MAX,
+                    del);
       if (r->has_mask)
         escape_bytes (mask, r->mask,
                       r->magic_len < NSB_BINPRM_BUF_SIZE ? r->magic_len
@@ -487,11 +490,11 @@ nsb_rule_format (const struct nsb_rule *r, char *buf, size_t size,
                       del);
     }
   else if (r->type == 'E')
-    snprintf (magic, sizeof (magic), "%s", (const char *) r->magic);
+    snprintf (magic, sizeof (magic), "%s", (const char *)r->magic);
   n = snprintf (buf, size, "%c%s%c%c%c%s%c%s%c%s%c%s%c%s", del, r->name, del,
                 r->type, del, offset, del, magic, del, mask, del,
                 r->interpreter, del, flags);
-  if (n < 0 || (size_t) n >= size || n > NSB_REGISTER_MAX)
+  if (n < 0 || (size_t)n >= size || n > NSB_REGISTER_MAX)
     return nsb_error_set (err, E2BIG,
                           "invalid rule `%s`: its register string is longer "
                           "than %d bytes",
@@ -511,7 +514,7 @@ nsb_rule_validate (const struct nsb_rule *r, unsigned kf, nsb_error_t *err)
   back = malloc (sizeof (*back));
   if (back == NULL)
     return nsb_error_errno (err, "validate rule");
-  ret = nsb_rule_parse (buf, (size_t) n, kf, back, err);
+  ret = nsb_rule_parse (buf, (size_t)n, kf, back, err);
   free (back);
   return ret;
 }
@@ -519,11 +522,11 @@ nsb_rule_validate (const struct nsb_rule *r, unsigned kf, nsb_error_t *err)
 bool
 nsb_rule_matches (const struct nsb_rule *r, const uint8_t *buf, size_t len)
 {
-  if (r->type != 'M' || (size_t) r->offset + r->magic_len > len)
+  if (r->type != 'M' || (size_t)r->offset + r->magic_len > len)
     return false;
   for (size_t i = 0; i < r->magic_len; i++)
     {
-      uint8_t b = buf[(size_t) r->offset + i];
+      uint8_t b = buf[(size_t)r->offset + i];
       uint8_t m = r->has_mask ? r->mask[i] : 0xff;
       if ((b ^ r->magic[i]) & m)
         return false;

@@ -13,12 +13,12 @@
 
 #include "error.h"
 
-#define NSB_REGISTER_MIN 11       /* create_entry(): count < 11 is EINVAL */
-#define NSB_REGISTER_MAX 1920     /* MAX_REGISTER_LENGTH */
-#define NSB_BINPRM_BUF_SIZE 256   /* BINPRM_BUF_SIZE */
-#define NSB_ENTRY_NAME_MAX 255    /* NAME_MAX, the entry's dentry */
-#define NSB_BOUND_NAME_MAX 32     /* BINFMT_MISC_INTERP_NAME_MAX */
-#define NSB_BOUND_MAX 100         /* BINFMT_MISC_INTERP_MAX */
+#define NSB_REGISTER_MIN 11     /* create_entry(): count < 11 is EINVAL */
+#define NSB_REGISTER_MAX 1920   /* MAX_REGISTER_LENGTH */
+#define NSB_BINPRM_BUF_SIZE 256 /* BINPRM_BUF_SIZE */
+#define NSB_ENTRY_NAME_MAX 255  /* NAME_MAX, the entry's dentry */
+#define NSB_BOUND_NAME_MAX 32   /* BINFMT_MISC_INTERP_NAME_MAX */
+#define NSB_BOUND_MAX 100       /* BINFMT_MISC_INTERP_MAX */
 
 /* What a kernel's binfmt_misc understands beyond the classic grammar. */
 enum
@@ -29,7 +29,7 @@ enum
   NSB_KF_DISABLED = 1 << 3,    /* flag D */
   NSB_KF_ABS_INTERP = 1 << 4,  /* C or L without F needs an absolute path */
 };
-#define NSB_KF_LINUX_7_3                                                     \
+#define NSB_KF_LINUX_7_3                                                      \
   (NSB_KF_BPF | NSB_KF_TRANSPARENT | NSB_KF_LOADER | NSB_KF_DISABLED          \
    | NSB_KF_ABS_INTERP)
 
@@ -55,14 +55,14 @@ enum nsb_rule_type
 struct nsb_rule
 {
   char name[NSB_REGISTER_MAX + 1];
-  char type;         /* enum nsb_rule_type */
-  int offset;        /* M only */
-  size_t magic_len;  /* M: decoded magic; E: extension length */
+  char type;        /* enum nsb_rule_type */
+  int offset;       /* M only */
+  size_t magic_len; /* M: decoded magic; E: extension length */
   uint8_t magic[NSB_REGISTER_MAX + 1]; /* M: bytes; E: NUL-terminated */
   bool has_mask;
   uint8_t mask[NSB_BINPRM_BUF_SIZE];
   char interpreter[NSB_REGISTER_MAX + 1]; /* B: the handler's name */
-  unsigned flags;    /* NSB_FLAG_*, implied bits included, D included */
+  unsigned flags; /* NSB_FLAG_*, implied bits included, D included */
 };
 
 /* One line that says which field is wrong is left in *err. */

@@ -238,7 +238,7 @@ source_read (int rootfd, const char *path, bool missing_ok, char **buf,
     return -1;
   if (fd < 0)
     return 0;
-  if (nsb_read_fd (fd, (size_t) NSB_SOURCE_MAX + 1, buf, len, err) < 0)
+  if (nsb_read_fd (fd, (size_t)NSB_SOURCE_MAX + 1, buf, len, err) < 0)
     return nsb_error_prefix (err, "`%s`", path);
   if (*len > NSB_SOURCE_MAX)
     {
@@ -485,8 +485,8 @@ scan_dir (struct conf_scan *sc, size_t i, nsb_error_t *err)
 static int
 entry_cmp (const void *a, const void *b)
 {
-  return strcmp (((const struct conf_entry *) a)->name,
-                 ((const struct conf_entry *) b)->name);
+  return strcmp (((const struct conf_entry *)a)->name,
+                 ((const struct conf_entry *)b)->name);
 }
 
 /* A symlink whose target is literally /dev/null: a mask, even where the
@@ -627,11 +627,11 @@ binfmts_scan (struct binfmts *bf, char *buf, size_t len, nsb_error_t *err)
     }
   while (p < end)
     {
-      char *nl = memchr (p, '\n', (size_t) (end - p));
+      char *nl = memchr (p, '\n', (size_t)(end - p));
       char *e = nl != NULL ? nl : end, *sp;
 
       line++;
-      while (e > p && isspace ((unsigned char) e[-1]))
+      while (e > p && isspace ((unsigned char)e[-1]))
         e--;
       *e = '\0';
       sp = strchr (p, ' ');

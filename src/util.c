@@ -16,13 +16,13 @@ nsb_open_in_root (int rootfd, const char *path, int flags,
                   unsigned long long resolve, nsb_error_t *err)
 {
   struct open_how how = {
-    .flags = (uint64_t) (flags | O_CLOEXEC),
+    .flags = (uint64_t)(flags | O_CLOEXEC),
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
   };
   int fd;
 
   do
-    fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
+    fd = (int)syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
   while (fd < 0 && errno == EAGAIN);
   if (fd < 0)
     return nsb_error_errno (err, "open `%s` inside the target root", path);
@@ -54,7 +54,7 @@ nsb_read_fd (int fd, size_t max, char **out, size_t *len, nsb_error_t *err)
             }
           buf = nb;
         }
-      n = pread (fd, buf + used, cap - used, (off_t) used);
+      n = pread (fd, buf + used, cap - used, (off_t)used);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
@@ -64,7 +64,7 @@ nsb_read_fd (int fd, size_t max, char **out, size_t *len, nsb_error_t *err)
         }
       if (n == 0)
         break;
-      used += (size_t) n;
+      used += (size_t)n;
     }
   buf[used] = '\0';
   *out = buf;
@@ -97,7 +97,7 @@ nsb_write_once (int fd, const void *buf, size_t len, const char *what,
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return nsb_error_errno (err, "write to %s", what);
-  if ((size_t) n != len)
+  if ((size_t)n != len)
     {
       errno = EIO;
       return nsb_error_set (err, EIO, "short write to %s", what);

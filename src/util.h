@@ -16,7 +16,7 @@
 static inline void
 nsb_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 static inline void
 nsb_closep (int *fd)
@@ -55,7 +55,8 @@ nsb_steal_fd (int *fd)
 int nsb_open_in_root (int rootfd, const char *path, int flags,
                       unsigned long long resolve, nsb_error_t *err);
 
-/* Read at most MAX bytes of FD (from offset 0) into a NUL-terminated buffer. */
+/* Read at most MAX bytes of FD (from offset 0) into a NUL-terminated buffer.
+ */
 int nsb_read_fd (int fd, size_t max, char **out, size_t *len,
                  nsb_error_t *err);
 

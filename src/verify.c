@@ -59,8 +59,7 @@ nsb_report_add (struct nsb_report *rep, const struct nsb_check *c,
   return 0;
 }
 
-static void
-set (struct nsb_check *c, int status, const char *fmt, ...)
+static void set (struct nsb_check *c, int status, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 static void
@@ -80,9 +79,8 @@ check_interpreter (const struct nsb_entry *e, int root_fd, int host_root_fd,
 {
   bool fixed = e->rule.flags & NSB_FLAG_F;
   cleanup_error nsb_error_t err = NULL;
-  cleanup_close int fd = nsb_open_in_root (fixed ? host_root_fd : root_fd,
-                                           e->rule.interpreter, O_RDONLY, 0,
-                                           &err);
+  cleanup_close int fd = nsb_open_in_root (
+      fixed ? host_root_fd : root_fd, e->rule.interpreter, O_RDONLY, 0, &err);
   struct nsb_elf_info info;
 
   if (fd < 0)
@@ -120,7 +118,7 @@ find_probe (const struct nsb_rule *r, uint8_t *img, size_t *len)
 static int
 wait_probe (pid_t pid, int *status)
 {
-  int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  int pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
   struct pollfd p = { .fd = pidfd, .events = POLLIN };
   int timed_out = pidfd >= 0 && poll (&p, 1, PROBE_TIMEOUT_MS) == 0;
 
@@ -139,7 +137,7 @@ static void
 run_probe (const uint8_t *img, size_t len, int root_fd, struct nsb_check *c)
 {
   cleanup_close int mfd = memfd_create ("nsbinfmt-probe", MFD_EXEC);
-  char *const argv[] = { (char *) "nsbinfmt-probe", NULL };
+  char *const argv[] = { (char *)"nsbinfmt-probe", NULL };
   char *const envp[] = { NULL };
   cleanup_close int here = open ("/", O_PATH | O_CLOEXEC);
   bool need_chroot = !nsb_same_file (root_fd, here);
@@ -148,7 +146,7 @@ run_probe (const uint8_t *img, size_t len, int root_fd, struct nsb_check *c)
 
   if (mfd < 0 && errno == EINVAL)
     mfd = memfd_create ("nsbinfmt-probe", 0);
-  if (mfd < 0 || write (mfd, img, len) != (ssize_t) len)
+  if (mfd < 0 || write (mfd, img, len) != (ssize_t)len)
     return set (c, NSB_CHECK_FAILED, "probe memfd: %s", strerror (errno));
   pid = fork ();
   if (pid < 0)
@@ -176,8 +174,8 @@ run_probe (const uint8_t *img, size_t len, int root_fd, struct nsb_check *c)
                 WTERMSIG (status));
   set (c, NSB_CHECK_FAILED, "probe exited with %d, expected %d%s",
        WEXITSTATUS (status), PROBE_STATUS,
-       WEXITSTATUS (status) == 125 ? " (exec format error: the entry did "
-                                     "not take it)"
+       WEXITSTATUS (status) == 125   ? " (exec format error: the entry did "
+                                       "not take it)"
        : WEXITSTATUS (status) == 127 ? " (the interpreter could not be run)"
                                      : "");
 }

@@ -21,35 +21,44 @@
 
 #define EXIT_RUN_FAILED 125
 
-static const char usage_text[] =
-    "Usage: nsbinfmt COMMAND [OPTIONS]\n"
-    "Private binfmt_misc instances for sandboxes and containers.\n"
-    "\n"
-    "Commands:\n"
-    "  run [RULES] [INSTALL] -- CMD [ARG]...\n"
-    "                 make a user and mount namespace, give it its own\n"
-    "                 binfmt_misc instance with the emulators, exec CMD in it\n"
-    "  install --pid PID [RULES] [INSTALL]\n"
-    "                 give PID's user namespace its instance (never the host's)\n"
-    "  status [--pid PID] [--json]     list the entries of an instance\n"
-    "  verify [--pid PID] [--level L] [--json]\n"
-    "                 check every entry; run a probe through it (exit 1: failed)\n"
-    "  remove [--pid PID] (NAME | --all)\n"
-    "  catalog [--json]                the architectures and the host's emulators\n"
-    "  check-kernel [--json]           what this kernel's binfmt_misc can do\n"
-    "\n"
-    "RULES (repeatable):\n"
-    "  -e, --emulate ARCH     an architecture by any name (aarch64, arm64,\n"
-    "                         linux/arm64, aarch64-linux), or `all`\n"
-    "  -E, --emulator ARCH=PATH  use PATH as ARCH's emulator (implies -e ARCH)\n"
-    "  -r, --rules FILE       register strings, one per line (binfmt.d format)\n"
-    "INSTALL:\n"
-    "  -l, --level none|static|probe  verification (run: static; install: probe)\n"
-    "  -w, --writable         leave the instance writable (default: read-only)\n"
-    "  -m, --mountpoint PATH  where in the target (default " NSB_DEFAULT_MOUNTPOINT
-    ")\n"
-    "\n"
-    "See nsbinfmt(1).\n";
+static const char usage_text[]
+    = "Usage: nsbinfmt COMMAND [OPTIONS]\n"
+      "Private binfmt_misc instances for sandboxes and containers.\n"
+      "\n"
+      "Commands:\n"
+      "  run [RULES] [INSTALL] -- CMD [ARG]...\n"
+      "                 make a user and mount namespace, give it its own\n"
+      "                 binfmt_misc instance with the emulators, exec CMD in "
+      "it\n"
+      "  install --pid PID [RULES] [INSTALL]\n"
+      "                 give PID's user namespace its instance (never the "
+      "host's)\n"
+      "  status [--pid PID] [--json]     list the entries of an instance\n"
+      "  verify [--pid PID] [--level L] [--json]\n"
+      "                 check every entry; run a probe through it (exit 1: "
+      "failed)\n"
+      "  remove [--pid PID] (NAME | --all)\n"
+      "  catalog [--json]                the architectures and the host's "
+      "emulators\n"
+      "  check-kernel [--json]           what this kernel's binfmt_misc can "
+      "do\n"
+      "\n"
+      "RULES (repeatable):\n"
+      "  -e, --emulate ARCH     an architecture by any name (aarch64, arm64,\n"
+      "                         linux/arm64, aarch64-linux), or `all`\n"
+      "  -E, --emulator ARCH=PATH  use PATH as ARCH's emulator (implies -e "
+      "ARCH)\n"
+      "  -r, --rules FILE       register strings, one per line (binfmt.d "
+      "format)\n"
+      "INSTALL:\n"
+      "  -l, --level none|static|probe  verification (run: static; install: "
+      "probe)\n"
+      "  -w, --writable         leave the instance writable (default: "
+      "read-only)\n"
+      "  -m, --mountpoint PATH  where in the target "
+      "(default " NSB_DEFAULT_MOUNTPOINT ")\n"
+      "\n"
+      "See nsbinfmt(1).\n";
 
 struct options
 {
@@ -132,7 +141,7 @@ parse_options (int argc, char **argv, struct options *o)
       case 'p':
         if (!nsb_parse_int (optarg, 1, 0x7fffffff, &v))
           die_usage ("--pid takes a process id", optarg);
-        o->pid = (pid_t) v;
+        o->pid = (pid_t)v;
         break;
       case 'j':
         o->json = true;
@@ -177,8 +186,8 @@ emulator_for (const struct options *o, const struct nsb_arch *a,
   for (size_t i = 0; i < o->n_emulators; i++)
     {
       const char *eq = strchr (o->emulators[i], '=');
-      cleanup_free char *name = strndup (o->emulators[i],
-                                         (size_t) (eq - o->emulators[i]));
+      cleanup_free char *name
+          = strndup (o->emulators[i], (size_t)(eq - o->emulators[i]));
       if (nsb_catalog_lookup (name) == a)
         return nsb_emulator_inspect (eq + 1, emu, err);
     }
@@ -219,18 +228,20 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
     {
       const char *eq = strchr (o->emulators[i], '=');
       if (eq == NULL || eq[1] != '/')
-        return nsb_error_set (err, EINVAL, "--emulator takes ARCH=/ABSOLUTE/"
-                                           "PATH, not `%s`",
+        return nsb_error_set (err, EINVAL,
+                              "--emulator takes ARCH=/ABSOLUTE/"
+                              "PATH, not `%s`",
                               o->emulators[i]);
       push (&o->emulate, &o->n_emulate,
-            strndup (o->emulators[i], (size_t) (eq - o->emulators[i])));
+            strndup (o->emulators[i], (size_t)(eq - o->emulators[i])));
     }
   for (size_t i = 0; i < o->n_emulate; i++)
     {
       const struct nsb_arch *a = nsb_catalog_lookup (o->emulate[i]);
       if (a == NULL)
-        return nsb_error_set (err, EINVAL, "unknown architecture `%s` (see "
-                                           "nsbinfmt catalog)",
+        return nsb_error_set (err, EINVAL,
+                              "unknown architecture `%s` (see "
+                              "nsbinfmt catalog)",
                               o->emulate[i]);
       if (add_arch (set, o, a, true, err) < 0)
         return -1;
@@ -244,8 +255,9 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
     if (nsb_ruleset_add_file (set, o->rules_files[i], kf, err) < 0)
       return -1;
   if (set->n == 0)
-    return nsb_error_set (err, EINVAL, "nothing to install: give --emulate, "
-                                       "--emulator or --rules");
+    return nsb_error_set (err, EINVAL,
+                          "nothing to install: give --emulate, "
+                          "--emulator or --rules");
   return 0;
 }
 
@@ -255,7 +267,8 @@ install_opts (const struct options *o, int default_level)
   struct nsb_install_opts io = {
     .mountpoint = o->mountpoint,
     .writable = o->writable,
-    .verify = (enum nsb_verify_level) (o->level >= 0 ? o->level : default_level),
+    .verify
+    = (enum nsb_verify_level) (o->level >= 0 ? o->level : default_level),
   };
   return io;
 }
@@ -280,7 +293,7 @@ exec_command (char **argv)
     {
       size_t len = strcspn (p, ":");
       cleanup_free char *file = NULL;
-      if (asprintf (&file, "%.*s/%s", (int) len, len ? p : ".", argv[0]) < 0)
+      if (asprintf (&file, "%.*s/%s", (int)len, len ? p : ".", argv[0]) < 0)
         return;
       execv (file, argv);
       if (errno != ENOENT && errno != ENOTDIR && first_error == 0)
@@ -334,12 +347,13 @@ cmd_install (int argc, char **argv, struct options *o)
   struct nsb_target t;
   nsb_error_t err = NULL;
 
-  (void) argv;
+  (void)argv;
   if (optind < argc)
     die_usage ("unexpected argument", argv[optind]);
   if (!o->pid)
     die_usage ("install needs --pid PID", NULL);
-  if (build_rules (o, &set, &err) < 0 || nsb_target_open_pid (o->pid, &t, &err) < 0
+  if (build_rules (o, &set, &err) < 0
+      || nsb_target_open_pid (o->pid, &t, &err) < 0
       || nsb_install (&t, set.rules, set.n, &io, &rep, &err) < 0)
     die (err, 1);
   print_report (&rep, o->json);
@@ -378,7 +392,7 @@ cmd_verify (struct options *o)
 
   if (open_target (o, &t, &err) < 0
       || nsb_verify (&t, o->mountpoint,
-                     o->level >= 0 ? (enum nsb_verify_level) o->level
+                     o->level >= 0 ? (enum nsb_verify_level)o->level
                                    : NSB_VERIFY_PROBE,
                      &rep, &err)
              < 0)

@@ -31,21 +31,21 @@ json_end (yajl_gen g)
 static void
 js (yajl_gen g, const char *key, const char *val)
 {
-  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
-  yajl_gen_string (g, (const unsigned char *) val, strlen (val));
+  yajl_gen_string (g, (const unsigned char *)key, strlen (key));
+  yajl_gen_string (g, (const unsigned char *)val, strlen (val));
 }
 
 static void
 jb (yajl_gen g, const char *key, bool val)
 {
-  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
+  yajl_gen_string (g, (const unsigned char *)key, strlen (key));
   yajl_gen_bool (g, val);
 }
 
 static void
 jkey (yajl_gen g, const char *key)
 {
-  yajl_gen_string (g, (const unsigned char *) key, strlen (key));
+  yajl_gen_string (g, (const unsigned char *)key, strlen (key));
 }
 
 void
@@ -68,9 +68,10 @@ print_report (const struct nsb_report *rep, bool json)
       yajl_gen_map_open (g);
       js (g, "name", rep->checks[i].name);
       js (g, "interpreter", rep->checks[i].interpreter);
-      js (g, "status", rep->checks[i].status == NSB_CHECK_FAILED
-                           ? "failed"
-                           : status_words[rep->checks[i].status]);
+      js (g, "status",
+          rep->checks[i].status == NSB_CHECK_FAILED
+              ? "failed"
+              : status_words[rep->checks[i].status]);
       js (g, "detail", rep->checks[i].detail);
       yajl_gen_map_close (g);
     }
@@ -115,8 +116,8 @@ print_entries (const struct nsb_entry *e, size_t n, const char *where,
           char flags[8];
           nsb_flags_to_string (e[i].rule.flags, flags);
           printf ("  %-20s %-8s %c %-4s %s\n", e[i].rule.name,
-                  e[i].enabled ? "enabled" : "disabled", e[i].rule.type,
-                  flags, e[i].rule.interpreter);
+                  e[i].enabled ? "enabled" : "disabled", e[i].rule.type, flags,
+                  e[i].rule.interpreter);
           for (size_t b = 0; b < e[i].n_bound; b++)
             printf ("    bound %s %s\n", e[i].bound[b].name,
                     e[i].bound[b].path);
@@ -147,11 +148,12 @@ print_catalog (bool json)
       const struct nsb_arch *a = nsb_catalog_at (i);
       cleanup_error nsb_error_t err = NULL;
       struct nsb_emulator emu;
-      bool native = nsb_arch_is_native (a), found = !native
-                                                    && nsb_emulator_find (a, &emu, &err) == 0;
-      const char *state = native ? "native" : !found ? "missing"
-                          : emu.is_static        ? "static"
-                                                 : "dynamic";
+      bool native = nsb_arch_is_native (a),
+           found = !native && nsb_emulator_find (a, &emu, &err) == 0;
+      const char *state = native          ? "native"
+                          : !found        ? "missing"
+                          : emu.is_static ? "static"
+                                          : "dynamic";
       if (!g)
         {
           printf ("%-12s %-8s %-34s %s\n", a->name, state,
@@ -183,7 +185,8 @@ struct feature_line
 int
 print_kernel (const struct nsb_kernel *k, bool json)
 {
-  static const char bpf_why[] = "needs Linux >= 7.3 with CONFIG_BINFMT_MISC_BPF";
+  static const char bpf_why[]
+      = "needs Linux >= 7.3 with CONFIG_BINFMT_MISC_BPF";
   const struct feature_line lines[] = {
     { "private-instances", k->private_instances,
       "private binfmt_misc instances per user namespace",
@@ -198,7 +201,8 @@ print_kernel (const struct nsb_kernel *k, bool json)
       "flag D and bound interpreters (+name path)", bpf_why },
     { "max_binfmt_misc_interpreters", k->max_interpreters >= 0,
       "sysctl user.max_binfmt_misc_interpreters", "needs Linux >= 7.3" },
-    { nsb_kfunc_names[0], k->kfunc[0], "kfunc bpf_binprm_select_interp", bpf_why },
+    { nsb_kfunc_names[0], k->kfunc[0], "kfunc bpf_binprm_select_interp",
+      bpf_why },
     { nsb_kfunc_names[1], k->kfunc[1], "kfunc bpf_binprm_set_flags", bpf_why },
     { nsb_kfunc_names[2], k->kfunc[2], "kfunc bpf_dynptr_from_file",
       "needs CONFIG_BPF_LSM and a kernel with the file dynptr" },

@@ -38,9 +38,9 @@ show (const uint8_t *s, size_t n)
   static char buf[4 * 2048];
   size_t o = 0;
   for (size_t i = 0; i < n && o + 5 < sizeof (buf); i++)
-    o += (size_t) (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\'
-                       ? snprintf (buf + o, 5, "%c", s[i])
-                       : snprintf (buf + o, 5, "\\x%02x", s[i]));
+    o += (size_t)(s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\'
+                      ? snprintf (buf + o, 5, "%c", s[i])
+                      : snprintf (buf + o, 5, "\\x%02x", s[i]));
   buf[o] = '\0';
   return buf;
 }
@@ -52,9 +52,10 @@ kernel_accepts (const uint8_t *s, size_t n, const struct nsb_rule *parsed)
   ssize_t w = write (reg_fd, s, n);
   int e = errno;
 
-  if (w == (ssize_t) n)
+  if (w == (ssize_t)n)
     {
-      int fd = openat (mnt_fd, parsed ? parsed->name : "", O_WRONLY | O_CLOEXEC);
+      int fd
+          = openat (mnt_fd, parsed ? parsed->name : "", O_WRONLY | O_CLOEXEC);
       if (fd < 0 || write (fd, "-1", 2) != 2)
         tap_diag ("could not remove the entry of %s", show (s, n));
       if (fd >= 0)
@@ -71,7 +72,7 @@ compare (const uint8_t *s, size_t n, unsigned kf)
 {
   struct nsb_rule *r = malloc (sizeof (*r));
   nsb_error_t err = NULL;
-  bool lib = nsb_rule_parse ((const char *) s, n, kf, r, &err) == 0;
+  bool lib = nsb_rule_parse ((const char *)s, n, kf, r, &err) == 0;
   bool ker = kernel_accepts (s, n, lib ? r : NULL);
 
   compared++;
@@ -95,16 +96,20 @@ rnd (void)
 static size_t
 mutate (const char *seed, uint8_t *out, size_t cap)
 {
-  static const char alphabet[] = ":,\\x0123456789abcdefABF\nPOCFTLDMEBX/.-+ \0";
+  static const char alphabet[]
+      = ":,\\x0123456789abcdefABF\nPOCFTLDMEBX/.-+ \0";
   size_t n = strlen (seed);
-  int steps = 1 + (int) (rnd () % 4);
+  int steps = 1 + (int)(rnd () % 4);
 
   memcpy (out, seed, n);
   while (steps-- > 0)
     {
       size_t pos = n ? rnd () % (n + 1) : 0;
-      uint8_t c = (uint8_t) (rnd () % 4 == 0 ? (uint8_t) (rnd () % 256)
-                                             : (uint8_t) alphabet[rnd () % (sizeof (alphabet) - 1)]);
+      uint8_t c
+          = (uint8_t)(rnd () % 4 == 0
+                          ? (uint8_t)(rnd () % 256)
+                          : (uint8_t)
+                              alphabet[rnd () % (sizeof (alphabet) - 1)]);
       switch (rnd () % 3)
         {
         case 0: /* insert */
@@ -131,31 +136,32 @@ systematic (unsigned kf)
 
   for (int d = 1; d < 256; d++) /* every delimiter */
     {
-      int n = snprintf ((char *) buf, sizeof (buf), "%cd%cM%c%cAB%c%c/bin/true%c",
-                        d, d, d, d, d, d, d);
-      compare (buf, (size_t) n, kf);
+      int n = snprintf ((char *)buf, sizeof (buf),
+                        "%cd%cM%c%cAB%c%c/bin/true%c", d, d, d, d, d, d, d);
+      compare (buf, (size_t)n, kf);
     }
   for (size_t a = 0; a < strlen (flags); a++) /* flag pairs and triples */
     for (size_t b = 0; b < strlen (flags); b++)
       for (size_t c = 0; c < strlen (flags); c++)
         {
-          int n = snprintf ((char *) buf, sizeof (buf), ":f:M::AB::/bin/true:%c%c%c",
-                            flags[a], flags[b], flags[c]);
-          compare (buf, (size_t) n, kf);
+          int n = snprintf ((char *)buf, sizeof (buf),
+                            ":f:M::AB::/bin/true:%c%c%c", flags[a], flags[b],
+                            flags[c]);
+          compare (buf, (size_t)n, kf);
         }
   for (int off = 0; off <= 260; off += 1) /* offset + magic at the edge */
     for (int len = 1; len <= 3; len++)
       {
-        int n = snprintf ((char *) buf, sizeof (buf), ":o:M:%d:%.*s::/bin/true:",
-                          off, len, "ABC");
-        compare (buf, (size_t) n, kf);
+        int n = snprintf ((char *)buf, sizeof (buf),
+                          ":o:M:%d:%.*s::/bin/true:", off, len, "ABC");
+        compare (buf, (size_t)n, kf);
       }
   for (size_t len = 8; len <= sizeof (buf) - 16; len += 37) /* lengths */
     {
-      int n = snprintf ((char *) buf, sizeof (buf), ":l:E::e::/");
+      int n = snprintf ((char *)buf, sizeof (buf), ":l:E::e::/");
       memset (buf + n, 'i', len);
       buf[n + len] = ':';
-      compare (buf, (size_t) n + len + 1, kf);
+      compare (buf, (size_t)n + len + 1, kf);
     }
 }
 

@@ -8,8 +8,8 @@
 
 #include <fcntl.h>
 #include <glob.h>
-#include <unistd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog.h"
 #include "probe.h"
@@ -47,7 +47,8 @@ test_against_debian (void)
   for (size_t i = 0; i < g.gl_pathc; i++)
     {
       struct nsb_rule *deb = conf_rule (g.gl_pathv[i]), ours;
-      const struct nsb_arch *a = deb ? nsb_catalog_lookup (deb->name + 5) : NULL;
+      const struct nsb_arch *a
+          = deb ? nsb_catalog_lookup (deb->name + 5) : NULL;
       bool same = a && nsb_arch_rule (a, "/x", &ours, NULL) == 0
                   && ours.offset == deb->offset
                   && ours.magic_len == deb->magic_len
@@ -62,7 +63,8 @@ test_against_debian (void)
     {
       const struct nsb_arch *a = nsb_catalog_at (i);
       char path[128];
-      snprintf (path, sizeof (path), "/usr/lib/binfmt.d/qemu-%s.conf", a->name);
+      snprintf (path, sizeof (path), "/usr/lib/binfmt.d/qemu-%s.conf",
+                a->name);
       if (!nsb_arch_is_native (a))
         tap_ok (access (path, R_OK) == 0, "%s: Debian registers it too",
                 a->name);
@@ -100,7 +102,8 @@ test_names (void)
     {
       const struct nsb_arch *a = nsb_catalog_at (i);
       char *copy = strdup (a->aliases), *save = NULL;
-      for (char *w = strtok_r (copy, " ", &save); w; w = strtok_r (NULL, " ", &save))
+      for (char *w = strtok_r (copy, " ", &save); w;
+           w = strtok_r (NULL, " ", &save))
         dup += nsb_catalog_lookup (w) != a;
       free (copy);
     }
@@ -128,8 +131,8 @@ test_emulators (void)
           "a missing emulator says what to install");
   unsetenv ("NSBINFMT_EMULATOR_PATH");
   nsb_error_release (&err);
-  tap_ok (nsb_emulator_inspect ("/bin/true", &emu, NULL) == 0
-              && !emu.is_static && emu.loader[0] == '/',
+  tap_ok (nsb_emulator_inspect ("/bin/true", &emu, NULL) == 0 && !emu.is_static
+              && emu.loader[0] == '/',
           "a dynamically linked binary is reported as such");
 }
 

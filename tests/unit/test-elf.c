@@ -32,7 +32,7 @@ inspect_bytes (const void *b, size_t n, struct nsb_elf_info *info)
   char path[] = "/tmp/nsb-elf-XXXXXX";
   int fd = mkstemp (path), ret;
 
-  if (fd < 0 || write (fd, b, n) != (ssize_t) n)
+  if (fd < 0 || write (fd, b, n) != (ssize_t)n)
     return -2;
   ret = nsb_elf_inspect_fd (fd, info, NULL);
   close (fd);
@@ -44,9 +44,15 @@ int
 main (void)
 {
   struct nsb_elf_info *info = malloc (sizeof (*info));
-  Elf64_Ehdr eh = { .e_ident = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, 1 },
-                    .e_type = ET_EXEC, .e_machine = EM_X86_64,
-                    .e_phoff = 64, .e_phentsize = 56, .e_phnum = 1000 };
+  Elf64_Ehdr eh
+      = { .e_ident = { 0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, 1 },
+          .e_type = ET_EXEC,
+          .e_machine = EM_X86_64,
+          .e_phoff = 64,
+          .e_phentsize = 56,
+          .e_phnum = 1000 };
+  static const char script[] = "#!/bin/sh\necho this is not ELF, "
+                               "padded to a full ELF header\n";
   int r;
 
   r = inspect_path ("/bin/true", info);
@@ -58,10 +64,7 @@ main (void)
     tap_skip ("qemu-user-static is not installed");
   else
     tap_ok (r == 0 && !info->has_interp, "qemu-aarch64-static is static");
-  tap_ok (inspect_bytes ("#!/bin/sh\necho hello, this is not ELF\n"
-                         "padding padding padding padding\n",
-                         80, info)
-              < 0,
+  tap_ok (inspect_bytes (script, sizeof (script) - 1, info) < 0,
           "a script is not ELF");
   tap_ok (inspect_bytes (&eh, 20, info) < 0, "a truncated header is refused");
   tap_ok (inspect_bytes (&eh, sizeof (eh), info) < 0,

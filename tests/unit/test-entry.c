@@ -19,12 +19,13 @@ main (void)
 {
   struct nsb_entry *e = calloc (1, sizeof (*e));
   struct nsb_rule *r = calloc (1, sizeof (*r));
-  const char *reg = ":x:M:2:\\x7fELF:\\xff\\xfe\\xff\\xff:/usr/bin/qemu-aarch64-static:POF";
+  const char *reg = ":x:M:2:\\x7fELF:\\xff\\xfe\\xff\\xff:/usr/bin/"
+                    "qemu-aarch64-static:POF";
 
   tap_ok (parse ("enabled\ninterpreter /usr/bin/qemu-aarch64-static\n"
                  "flags: POF\noffset 2\nmagic 7f454c46\nmask fffeffff\n",
                  e)
-              == 0
+                  == 0
               && e->enabled && e->rule.type == 'M' && e->rule.offset == 2
               && e->rule.magic_len == 4 && e->rule.has_mask
               && e->rule.mask[1] == 0xfe
@@ -37,15 +38,15 @@ main (void)
   tap_ok (parse ("disabled\ninterpreter /usr/bin/wine\nflags: \n"
                  "extension .exe\n",
                  e)
-              == 0
+                  == 0
               && !e->enabled && e->rule.type == 'E'
-              && !strcmp ((char *) e->rule.magic, "exe"),
+              && !strcmp ((char *)e->rule.magic, "exe"),
           "a disabled extension entry");
   nsb_entry_free (e);
   tap_ok (parse ("enabled\nbpf sel\nbpf-interpreter aarch64 /usr/bin/qemu-a\n"
                  "bpf-interpreter arm /usr/bin/qemu arm\nflags: \n",
                  e)
-              == 0
+                  == 0
               && e->rule.type == 'B' && !strcmp (e->rule.interpreter, "sel")
               && e->n_bound == 2 && !strcmp (e->bound[1].name, "arm")
               && !strcmp (e->bound[1].path, "/usr/bin/qemu arm"),

@@ -134,7 +134,11 @@ test_decoding (void)
 
   s = ":n:M:3:\\x7fE\\x00F:\\xff\\xff\\x00\\xff:/q:OC";
   tap_ok (nsb_rule_parse (s, strlen (s), ALL, r, NULL) == 0 && r->offset == 3
-              && r->magic_len == 4 && !memcmp (r->magic, "\x7f" "E\0F", 4)
+              && r->magic_len == 4
+              && !memcmp (r->magic,
+                          "\x7f"
+                          "E\0F",
+                          4)
               && r->has_mask && r->mask[2] == 0
               && r->flags == (NSB_FLAG_O | NSB_FLAG_C),
           "magic, mask, offset, C implies O");
@@ -162,7 +166,7 @@ test_lengths (void)
   struct nsb_rule *r = malloc (sizeof (*r));
   size_t n;
 
-  n = (size_t) snprintf (buf, sizeof (buf), ":n:M::AB::/");
+  n = (size_t)snprintf (buf, sizeof (buf), ":n:M::AB::/");
   memset (buf + n, 'i', NSB_REGISTER_MAX - n - 1);
   buf[NSB_REGISTER_MAX - 1] = ':';
   buf[NSB_REGISTER_MAX] = '\0';
@@ -199,7 +203,7 @@ test_roundtrip (void)
                  < 0)
         continue;
       n = nsb_rule_format (a, out, sizeof (out), NULL);
-      if (n < 0 || nsb_rule_parse (out, (size_t) n, cases[i].kf, b, NULL) < 0
+      if (n < 0 || nsb_rule_parse (out, (size_t)n, cases[i].kf, b, NULL) < 0
           || memcmp (a, b, sizeof (*a)) != 0
           || nsb_rule_validate (a, cases[i].kf, NULL) < 0)
         {

@@ -75,7 +75,7 @@ put (const char *rel, const char *text, ssize_t len)
       perror (path);
       exit (99);
     }
-  fwrite (text, 1, len < 0 ? strlen (text) : (size_t) len, f);
+  fwrite (text, 1, len < 0 ? strlen (text) : (size_t)len, f);
   fclose (f);
 }
 
@@ -95,7 +95,7 @@ link_to (const char *target, const char *rel)
 static int
 rm_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-  (void) st, (void) flag, (void) ftw;
+  (void)st, (void)flag, (void)ftw;
   return remove (path);
 }
 
@@ -121,8 +121,8 @@ names (const struct nsb_ruleset *set)
 
   buf[0] = '\0';
   for (size_t i = 0; i < set->n && n < sizeof (buf) - 1; i++)
-    n += (size_t) snprintf (buf + n, sizeof (buf) - n, "%s%s", i ? " " : "",
-                            set->rules[i].name);
+    n += (size_t)snprintf (buf + n, sizeof (buf) - n, "%s%s", i ? " " : "",
+                           set->rules[i].name);
   return buf;
 }
 
@@ -303,7 +303,7 @@ test_length (void)
       memcpy (text, head, sizeof (head) - 1);
       text[n - 1] = ':';
       text[n] = '\n';
-      put ("t10/long.conf", text, (ssize_t) n + 1);
+      put ("t10/long.conf", text, (ssize_t)n + 1);
       rc = nsb_ruleset_add_file (&set, at ("t10/long.conf"), KF,
                                  n < NSB_REGISTER_MAX ? &e : &e2);
       if (n < NSB_REGISTER_MAX)
@@ -445,7 +445,7 @@ test_binfmts_round_trip (void)
   rc = nsb_ruleset_add_binfmts_file (&set, at ("t7/wine"), KF, &e3);
   x = rc == 0 ? nsb_ruleset_find (&set, "wine") : NULL;
   tap_ok (x != NULL && x->type == 'E' && x->magic_len == 3
-              && strcmp ((const char *) x->magic, "exe") == 0
+              && strcmp ((const char *)x->magic, "exe") == 0
               && x->flags == NSB_FLAG_P && set.n == 2,
           "extension entry: type E, flag P%s%s", e3 ? ": " : "",
           e3 ? e3->msg : "");
