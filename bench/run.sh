@@ -8,7 +8,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 as_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
 install -m 755 "$nsb" "$out/nsbinfmt"
-chmod 755 "$out"
+chmod 1777 "$out" # nobody writes the JSON export there
 
 echo "== nsbinfmt run --emulate aarch64 -- /bin/true vs unshare -Urm /bin/true (as nobody)"
 as_user hyperfine -N --warmup 30 --runs 300 --export-json "$out/run.json" \

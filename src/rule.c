@@ -494,6 +494,10 @@ nsb_rule_format (const struct nsb_rule *r, char *buf, size_t size,
   n = snprintf (buf, size, "%c%s%c%c%c%s%c%s%c%s%c%s%c%s", del, r->name, del,
                 r->type, del, offset, del, magic, del, mask, del,
                 r->interpreter, del, flags);
+  /* ":a:B::::h:" is 10 bytes, one short of what the kernel takes; it
+   * takes one newline after the flags. */
+  if (n >= 0 && n < NSB_REGISTER_MIN && (size_t)n + 1 < size)
+    buf[n++] = '\n', buf[n] = '\0';
   if (n < 0 || (size_t)n >= size || n > NSB_REGISTER_MAX)
     return nsb_error_set (err, E2BIG,
                           "invalid rule `%s`: its register string is longer "

@@ -30,6 +30,7 @@ static const struct rcase cases[] = {
   { ":a:M::\\\\x41::/i:", ALL, NULL },
   { ":a:M::\\q::/i:", ALL, NULL },
   { ":a:B::::handler:", ALL, NULL },
+  { ":f:B::::\\:\n", ALL, NULL }, /* formats to 10 bytes + newline */
   { ":a:B::::handler:D", ALL, NULL },
   { ":a:M::AB::/i:T", ALL, NULL },
   { ":a:M::AB::/i:LF", ALL, NULL },
