@@ -361,32 +361,25 @@ static int
 run_in_target (struct nsb_target *t, target_op op, void *arg,
                struct nsb_report *rep, nsb_error_t *err)
 {
-  int pipefd[2], status, ret;
+  int fd, status, ret;
   pid_t child;
 
   if (t->pid == 0)
     return op (t, arg, rep, err);
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return nsb_error_errno (err, "pipe");
-  child = fork ();
+  child = nsb_fork_piped (&fd, err);
   if (child < 0)
-    {
-      close (pipefd[0]), close (pipefd[1]);
-      return nsb_error_errno (err, "fork");
-    }
+    return -1;
   if (child == 0)
     {
       nsb_error_t failure = NULL;
       struct nsb_report local = { 0 };
-      close (pipefd[0]);
       if (target_enter (t, &failure) == 0)
         op (t, arg, &local, &failure);
-      child_send (pipefd[1], &local, failure);
+      child_send (fd, &local, failure);
       _exit (failure ? 1 : 0);
     }
-  close (pipefd[1]);
-  ret = parent_receive (pipefd[0], rep, err);
-  close (pipefd[0]);
+  ret = parent_receive (fd, rep, err);
+  close (fd);
   while (waitpid (child, &status, 0) < 0 && errno == EINTR)
     ;
   if (ret == 0 && !(WIFEXITED (status) && WEXITSTATUS (status) == 0))

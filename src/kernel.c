@@ -77,26 +77,16 @@ dialect_child (int fd)
 static int
 measure_dialect (struct dialect_result *r, nsb_error_t *err)
 {
-  int p[2], status;
-  pid_t pid;
+  int fd, status;
+  pid_t pid = nsb_fork_piped (&fd, err);
   ssize_t n;
 
-  if (pipe2 (p, O_CLOEXEC) < 0)
-    return nsb_error_errno (err, "pipe");
-  pid = fork ();
   if (pid < 0)
-    {
-      close (p[0]), close (p[1]);
-      return nsb_error_errno (err, "fork");
-    }
+    return -1;
   if (pid == 0)
-    {
-      close (p[0]);
-      dialect_child (p[1]);
-    }
-  close (p[1]);
-  n = read (p[0], r, sizeof (*r));
-  close (p[0]);
+    dialect_child (fd);
+  n = read (fd, r, sizeof (*r));
+  close (fd);
   waitpid (pid, &status, 0);
   if (n != (ssize_t)sizeof (*r))
     return nsb_error_set (err, EIO, "kernel probe: the child died");

@@ -77,9 +77,8 @@ nsb_flags_from_string (const char *s, unsigned *flags)
 
 /* The flag letters kernel dialect KF knows, for messages. */
 static const char *
-known_flags (unsigned kf)
+known_flags (unsigned kf, char buf[NSB_ARRAY_SIZE (flag_table) + 1])
 {
-  static char buf[NSB_ARRAY_SIZE (flag_table) + 1];
   size_t n = 0;
 
   for (size_t i = 0; i < NSB_ARRAY_SIZE (flag_table); i++)
@@ -376,6 +375,7 @@ check_flags (struct parser *ps, struct nsb_rule *r, unsigned kf)
 static int
 parse_tail (struct parser *ps, char *p, unsigned kf, struct nsb_rule *r)
 {
+  char known[NSB_ARRAY_SIZE (flag_table) + 1];
   char *s = find (p, ps->del);
   int i;
 
@@ -394,7 +394,7 @@ parse_tail (struct parser *ps, char *p, unsigned kf, struct nsb_rule *r)
     return fail (ps, "interpreter", "no delimiter after it");
   if (p != ps->buf + ps->count)
     return fail (ps, "flags", "unexpected `%c` (this kernel knows %s)", *p,
-                 known_flags (kf));
+                 known_flags (kf, known));
   return check_flags (ps, r, kf);
 }
 

@@ -147,3 +147,23 @@ nsb_same_file (int a, int b)
   return fstat (a, &sa) == 0 && fstat (b, &sb) == 0 && sa.st_dev == sb.st_dev
          && sa.st_ino == sb.st_ino;
 }
+
+pid_t
+nsb_fork_piped (int *fd, nsb_error_t *err)
+{
+  int p[2];
+  pid_t pid;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return nsb_error_errno (err, "pipe");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return nsb_error_errno (err, "fork");
+    }
+  close (pid == 0 ? p[0] : p[1]);
+  *fd = pid == 0 ? p[1] : p[0];
+  return pid;
+}
