@@ -15,6 +15,7 @@
 
 #include "catalog.h"
 #include "elfinfo.h"
+#include "sources.h"
 #include "util.h"
 
 /* One architecture per row, strings as Debian writes them. */
@@ -186,6 +187,20 @@ nsb_catalog_lookup (const char *name)
   return NULL;
 }
 
+const struct nsb_arch *
+nsb_catalog_match (const uint8_t *head, size_t len)
+{
+  struct nsb_rule *r = malloc (sizeof (*r));
+  const struct nsb_arch *found = NULL;
+
+  for (size_t i = 0; r && !found && i < NSB_ARRAY_SIZE (catalog); i++)
+    if (nsb_arch_rule (&catalog[i], "/", r, NULL) == 0
+        && nsb_rule_matches (r, head, len))
+      found = &catalog[i];
+  free (r);
+  return found;
+}
+
 bool
 nsb_arch_is_native (const struct nsb_arch *arch)
 {
@@ -273,4 +288,43 @@ nsb_emulator_find (const struct nsb_arch *arch, struct nsb_emulator *emu,
                         "(looked for qemu-%s-static and qemu-%s in %s)",
                         arch->name, arch->name, arch->name,
                         env && *env ? env : "/usr/local/bin:/usr/bin");
+}
+
+int
+nsb_ruleset_add_arch (struct nsb_ruleset *set, const struct nsb_arch *arch,
+                      const char *emulator, nsb_error_t *err)
+{
+  cleanup_free struct nsb_rule *rule = malloc (sizeof (*rule));
+  struct nsb_emulator emu;
+  char origin[64];
+
+  if (rule == NULL)
+    return nsb_error_errno (err, "rules");
+  if (nsb_arch_is_native (arch))
+    return nsb_error_set (err, EINVAL,
+                          "%s runs natively on this host: nothing to emulate",
+                          arch->name);
+  if ((emulator ? nsb_emulator_inspect (emulator, &emu, err)
+                : nsb_emulator_find (arch, &emu, err))
+          < 0
+      || nsb_arch_rule (arch, emu.path, rule, err) < 0)
+    return -1;
+  snprintf (origin, sizeof (origin), "emulate %s", arch->name);
+  return nsb_ruleset_add_rule (set, rule, origin, err);
+}
+
+int
+nsb_ruleset_add_all_arches (struct nsb_ruleset *set, nsb_error_t *err)
+{
+  for (size_t i = 0; i < NSB_ARRAY_SIZE (catalog); i++)
+    {
+      cleanup_error nsb_error_t missing = NULL;
+      struct nsb_emulator emu;
+      if (nsb_arch_is_native (&catalog[i])
+          || nsb_emulator_find (&catalog[i], &emu, &missing) < 0)
+        continue;
+      if (nsb_ruleset_add_arch (set, &catalog[i], emu.path, err) < 0)
+        return -1;
+    }
+  return 0;
 }

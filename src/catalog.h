@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "rule.h"
@@ -28,6 +29,9 @@ const struct nsb_arch *nsb_catalog_at (size_t i);
 
 /* By qemu name or any alias ("arm64", "linux/arm64", "aarch64-linux"...). */
 const struct nsb_arch *nsb_catalog_lookup (const char *name);
+
+/* The architecture whose magic and mask match the first bytes of a file. */
+const struct nsb_arch *nsb_catalog_match (const uint8_t *head, size_t len);
 
 /* Does this host run the architecture without an emulator? */
 bool nsb_arch_is_native (const struct nsb_arch *arch);
@@ -54,5 +58,15 @@ int nsb_emulator_find (const struct nsb_arch *arch, struct nsb_emulator *emu,
 /* Inspect an emulator given by path (for --emulator ARCH=PATH). */
 int nsb_emulator_inspect (const char *path, struct nsb_emulator *emu,
                           nsb_error_t *err);
+
+struct nsb_ruleset;
+
+/* Add ARCH's entry to SET, with EMULATOR (NULL: the host's, found with
+ * nsb_emulator_find).  The native architecture is an error. */
+int nsb_ruleset_add_arch (struct nsb_ruleset *set, const struct nsb_arch *arch,
+                          const char *emulator, nsb_error_t *err);
+
+/* Add every architecture that is not native and has an emulator here. */
+int nsb_ruleset_add_all_arches (struct nsb_ruleset *set, nsb_error_t *err);
 
 #endif

@@ -251,6 +251,37 @@ remove_entries (int mntfd, char (*names)[NSB_ENTRY_NAME_MAX + 1], size_t n)
  * made for it).  Root walks the rootfs before dropping to the container's
  * ids; an unprivileged caller may only join the mount namespace after the
  * user namespace that owns it. */
+/* After entering the target's mount namespace: its root directory, if
+ * the caller named one, as that namespace sees it. */
+static int
+reopen_root (struct nsb_target *t, nsb_error_t *err)
+{
+  int fd;
+
+  if (t->root_path == NULL)
+    return 0;
+  fd = open (t->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return nsb_error_errno (err, "open the target's root %s", t->root_path);
+  nsb_closep (&t->root_fd);
+  t->root_fd = fd;
+  return 0;
+}
+
+static int
+enter_mntns (struct nsb_target *t, nsb_error_t *err)
+{
+  if (setns (t->mntns_fd, CLONE_NEWNS) < 0)
+    return nsb_error_errno (err, "enter the target's mount namespace");
+  return reopen_root (t, err);
+}
+
+/* Enter the target's mount and user namespaces (this process is a child
+ * made for it).  Root opens the root directory before dropping to the
+ * container's ids (podman's storage directories are 0700); an unprivileged
+ * caller may only join the mount namespace after the user namespace that
+ * owns it; in its own user namespace (a rootless engine's hook) only the
+ * mount namespace is joined. */
 static int
 target_enter (struct nsb_target *t, nsb_error_t *err)
 {
@@ -261,22 +292,18 @@ target_enter (struct nsb_target *t, nsb_error_t *err)
                      && a.st_dev == b.st_dev;
 
   if (same_userns)
-    {
-      if (setns (t->mntns_fd, CLONE_NEWNS) < 0)
-        return nsb_error_errno (err, "enter the target's mount namespace");
-      return 0;
-    }
+    return enter_mntns (t, err);
   if (setns (t->mntns_fd, CLONE_NEWNS) == 0)
     {
+      if (reopen_root (t, err) < 0)
+        return -1;
       if (setns (t->userns_fd, CLONE_NEWUSER) < 0)
         return nsb_error_errno (err, "enter the target's user namespace");
       return 0;
     }
   if (setns (t->userns_fd, CLONE_NEWUSER) < 0)
     return nsb_error_errno (err, "enter the target's user namespace");
-  if (setns (t->mntns_fd, CLONE_NEWNS) < 0)
-    return nsb_error_errno (err, "enter the target's mount namespace");
-  return 0;
+  return enter_mntns (t, err);
 }
 
 /* The mount point, beneath the target's root, never through a symlink. */

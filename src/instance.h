@@ -27,6 +27,10 @@ struct nsb_target
   int mntns_fd;
   int root_fd;      /* the target's root (O_PATH): a hostile tree */
   int host_root_fd; /* our root, where emulator paths resolve */
+  /* If set, the target's root is this directory as the target's mount
+   * namespace sees it (an OCI bundle's rootfs before pivot_root): opened
+   * there, before dropping into the target's user namespace. */
+  const char *root_path;
 };
 
 /* Open PID's namespaces and root.  Refuses the initial user namespace. */

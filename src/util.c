@@ -54,7 +54,7 @@ nsb_read_fd (int fd, size_t max, char **out, size_t *len, nsb_error_t *err)
             }
           buf = nb;
         }
-      n = pread (fd, buf + used, cap - used, (off_t)used);
+      n = read (fd, buf + used, cap - used);
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)

@@ -178,10 +178,9 @@ parse_options (int argc, char **argv, struct options *o)
       }
 }
 
-/* The emulator for ARCH: an --emulator override, or the host's. */
-static int
-emulator_for (const struct options *o, const struct nsb_arch *a,
-              struct nsb_emulator *emu, nsb_error_t *err)
+/* ARCH's --emulator override, or NULL. */
+static const char *
+emulator_override (const struct options *o, const struct nsb_arch *a)
 {
   for (size_t i = 0; i < o->n_emulators; i++)
     {
@@ -189,34 +188,9 @@ emulator_for (const struct options *o, const struct nsb_arch *a,
       cleanup_free char *name
           = strndup (o->emulators[i], (size_t)(eq - o->emulators[i]));
       if (nsb_catalog_lookup (name) == a)
-        return nsb_emulator_inspect (eq + 1, emu, err);
+        return eq + 1;
     }
-  return nsb_emulator_find (a, emu, err);
-}
-
-static int
-add_arch (struct nsb_ruleset *set, const struct options *o,
-          const struct nsb_arch *a, bool required, nsb_error_t *err)
-{
-  struct nsb_emulator emu;
-  cleanup_error nsb_error_t local = NULL;
-  cleanup_free struct nsb_rule *rule = malloc (sizeof (*rule));
-  char origin[64];
-
-  snprintf (origin, sizeof (origin), "--emulate %s", a->name);
-  if (rule == NULL)
-    return nsb_error_errno (err, "rules");
-  if (nsb_arch_is_native (a))
-    return required ? nsb_error_set (err, EINVAL,
-                                     "%s runs natively on this host: "
-                                     "nothing to emulate",
-                                     a->name)
-                    : 0;
-  if (emulator_for (o, a, &emu, required ? err : &local) < 0)
-    return required ? -1 : 0;
-  if (nsb_arch_rule (a, emu.path, rule, err) < 0)
-    return -1;
-  return nsb_ruleset_add_rule (set, rule, origin, err);
+  return NULL;
 }
 
 static int
@@ -235,6 +209,9 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
       push (&o->emulate, &o->n_emulate,
             strndup (o->emulators[i], (size_t)(eq - o->emulators[i])));
     }
+  /* `all` first: a named architecture (and its --emulator) replaces it. */
+  if (o->emulate_all && nsb_ruleset_add_all_arches (set, err) < 0)
+    return -1;
   for (size_t i = 0; i < o->n_emulate; i++)
     {
       const struct nsb_arch *a = nsb_catalog_lookup (o->emulate[i]);
@@ -243,12 +220,9 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
                               "unknown architecture `%s` (see "
                               "nsbinfmt catalog)",
                               o->emulate[i]);
-      if (add_arch (set, o, a, true, err) < 0)
+      if (nsb_ruleset_add_arch (set, a, emulator_override (o, a), err) < 0)
         return -1;
     }
-  for (size_t i = 0; o->emulate_all && i < nsb_catalog_size (); i++)
-    if (add_arch (set, o, nsb_catalog_at (i), false, err) < 0)
-      return -1;
   if (o->n_rules_files && nsb_kernel_dialect (&kf, err) < 0)
     return -1;
   for (size_t i = 0; i < o->n_rules_files; i++)

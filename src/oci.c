@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yajl/yajl_tree.h>
+
+#include "elfinfo.h"
+#include "oci.h"
+#include "util.h"
+
+#define MAX_SCRIPT_DEPTH 4
+#define DEFAULT_PATH                                                          \
+  "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static yajl_val
+parse_json (const char *json, size_t len, const char *what, nsb_error_t *err)
+{
+  char msg[256] = "";
+  cleanup_free char *copy = strndup (json, len);
+  yajl_val tree;
+
+  if (copy == NULL)
+    return nsb_error_errno (err, "%s", what), NULL;
+  if (strlen (copy) != len)
+    return nsb_error_set (err, EINVAL, "%s: NUL byte in JSON", what), NULL;
+  tree = yajl_tree_parse (copy, msg, sizeof (msg));
+  if (tree == NULL || !YAJL_IS_OBJECT (tree))
+    {
+      msg[strcspn (msg, "\n")] = '\0';
+      yajl_tree_free (tree);
+      return nsb_error_set (err, EINVAL, "%s is not a JSON object%s%s", what,
+                            msg[0] ? ": " : "", msg),
+             NULL;
+    }
+  return tree;
+}
+
+static const char *
+get_string (yajl_val tree, const char *const *path)
+{
+  yajl_val v = yajl_tree_get (tree, (const char **)path, yajl_t_string);
+  return v ? YAJL_GET_STRING (v) : NULL;
+}
+
+int
+nsb_oci_state_parse (const char *json, size_t len, struct nsb_oci_state *st,
+                     nsb_error_t *err)
+{
+  static const char *const pid_path[] = { "pid", NULL };
+  static const char *const id_path[] = { "id", NULL };
+  static const char *const bundle_path[] = { "bundle", NULL };
+  yajl_val tree = parse_json (json, len, "the OCI state on stdin", err);
+  yajl_val pid;
+  const char *id, *bundle;
+  int ret = -1;
+
+  if (tree == NULL)
+    return -1;
+  memset (st, 0, sizeof (*st));
+  pid = yajl_tree_get (tree, (const char **)pid_path, yajl_t_number);
+  id = get_string (tree, id_path);
+  bundle = get_string (tree, bundle_path);
+  if (pid == NULL || !YAJL_IS_INTEGER (pid) || YAJL_GET_INTEGER (pid) <= 0
+      || YAJL_GET_INTEGER (pid) > 0x7fffffff)
+    nsb_error_set (err, EINVAL, "the OCI state has no valid pid");
+  else if (bundle == NULL || bundle[0] != '/')
+    nsb_error_set (err, EINVAL, "the OCI state has no absolute bundle path");
+  else
+    {
+      st->pid = (pid_t)YAJL_GET_INTEGER (pid);
+      snprintf (st->id, sizeof (st->id), "%s", id ? id : "");
+      snprintf (st->bundle, sizeof (st->bundle), "%s", bundle);
+      ret = 0;
+    }
+  yajl_tree_free (tree);
+  return ret;
+}
+
+/* process.args and PATH from process.env. */
+static int
+config_process (yajl_val tree, struct nsb_oci_config *cfg, nsb_error_t *err)
+{
+  static const char *const args_path[] = { "process", "args", NULL };
+  static const char *const env_path[] = { "process", "env", NULL };
+  static const char *const cwd_path[] = { "process", "cwd", NULL };
+  yajl_val args = yajl_tree_get (tree, (const char **)args_path, yajl_t_array);
+  yajl_val env = yajl_tree_get (tree, (const char **)env_path, yajl_t_array);
+  const char *cwd = get_string (tree, cwd_path);
+  size_t n = args ? YAJL_GET_ARRAY (args)->len : 0;
+
+  snprintf (cfg->cwd, sizeof (cfg->cwd), "%s", cwd ? cwd : "/");
+  cfg->args = calloc (n + 1, sizeof (char *));
+  if (cfg->args == NULL)
+    return nsb_error_errno (err, "config.json");
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *a = YAJL_GET_STRING (YAJL_GET_ARRAY (args)->values[i]);
+      if (a == NULL || (cfg->args[i] = strdup (a)) == NULL)
+        return nsb_error_set (err, EINVAL,
+                              "config.json: process.args[%zu] "
+                              "is not a string",
+                              i);
+    }
+  for (size_t i = 0; env && i < YAJL_GET_ARRAY (env)->len; i++)
+    {
+      const char *e = YAJL_GET_STRING (YAJL_GET_ARRAY (env)->values[i]);
+      if (e && strncmp (e, "PATH=", 5) == 0)
+        {
+          free (cfg->path_env);
+          cfg->path_env = strdup (e + 5);
+        }
+    }
+  return 0;
+}
+
+static char *
+annotation (yajl_val tree, const char *key)
+{
+  const char *path[] = { "annotations", key, NULL };
+  const char *v = get_string (tree, path);
+  return v ? strdup (v) : NULL;
+}
+
+static int
+config_parse (const char *bundle, const char *json, size_t len,
+              struct nsb_oci_config *cfg, nsb_error_t *err)
+{
+  static const char *const root_path[] = { "root", "path", NULL };
+  yajl_val tree = parse_json (json, len, "config.json", err);
+  const char *root;
+  int ret = -1;
+
+  if (tree == NULL)
+    return -1;
+  root = get_string (tree, root_path);
+  if (root == NULL || root[0] == '\0')
+    nsb_error_set (err, EINVAL, "config.json has no root.path");
+  else if (snprintf (cfg->root, sizeof (cfg->root), "%s%s%s",
+                     root[0] == '/' ? "" : bundle, root[0] == '/' ? "" : "/",
+                     root)
+           >= (int)sizeof (cfg->root))
+    nsb_error_set (err, ENAMETOOLONG, "root.path is too long");
+  else if (config_process (tree, cfg, err) == 0)
+    {
+      cfg->emulate = annotation (tree, NSB_ANNOTATION_EMULATE);
+      cfg->verify = annotation (tree, NSB_ANNOTATION_VERIFY);
+      cfg->on_failure = annotation (tree, NSB_ANNOTATION_ON_FAILURE);
+      ret = 0;
+    }
+  yajl_tree_free (tree);
+  return ret;
+}
+
+int
+nsb_oci_config_load (const char *bundle, struct nsb_oci_config *cfg,
+                     nsb_error_t *err)
+{
+  cleanup_close int dir = open (bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_free char *json = NULL;
+  size_t len;
+
+  memset (cfg, 0, sizeof (*cfg));
+  if (dir < 0)
+    return nsb_error_errno (err, "bundle %s", bundle);
+  if (nsb_read_file_at (dir, "config.json", NSB_OCI_JSON_MAX, &json, &len, err)
+      < 0)
+    return nsb_error_prefix (err, "bundle %s", bundle);
+  if (config_parse (bundle, json, len, cfg, err) < 0)
+    {
+      nsb_oci_config_free (cfg);
+      return nsb_error_prefix (err, "bundle %s", bundle);
+    }
+  return 0;
+}
+
+void
+nsb_oci_config_free (struct nsb_oci_config *cfg)
+{
+  for (size_t i = 0; cfg->args && cfg->args[i]; i++)
+    free (cfg->args[i]);
+  free (cfg->args);
+  free (cfg->path_env);
+  free (cfg->emulate);
+  free (cfg->verify);
+  free (cfg->on_failure);
+  memset (cfg, 0, sizeof (*cfg));
+}
+
+static int
+parse_list (const char *list, struct nsb_oci_policy *pol, nsb_error_t *err)
+{
+  cleanup_free char *copy = strdup (list);
+  char *save = NULL;
+
+  if (copy == NULL)
+    return nsb_error_errno (err, "annotations");
+  for (char *w = strtok_r (copy, ", ", &save); w;
+       w = strtok_r (NULL, ", ", &save))
+    {
+      const struct nsb_arch *a = nsb_catalog_lookup (w);
+      if (a == NULL)
+        return nsb_error_set (err, EINVAL,
+                              "annotation " NSB_ANNOTATION_EMULATE
+                              ": unknown architecture `%s`",
+                              w);
+      if (pol->n_arches == NSB_ARRAY_SIZE (pol->arches))
+        return nsb_error_set (err, E2BIG,
+                              "annotation " NSB_ANNOTATION_EMULATE
+                              ": too many architectures");
+      pol->arches[pol->n_arches++] = a;
+    }
+  if (pol->n_arches == 0)
+    return nsb_error_set (err, EINVAL,
+                          "annotation " NSB_ANNOTATION_EMULATE " is empty");
+  return 0;
+}
+
+int
+nsb_oci_policy (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
+                nsb_error_t *err)
+{
+  static const char *const levels[] = { "none", "static", "probe" };
+  const char *e = cfg->emulate;
+
+  memset (pol, 0, sizeof (*pol));
+  pol->verify = NSB_VERIFY_STATIC;
+  pol->fail = true;
+  if (e == NULL || strcmp (e, "auto") == 0)
+    pol->mode = NSB_OCI_AUTO;
+  else if (strcmp (e, "all") == 0)
+    pol->mode = NSB_OCI_ALL;
+  else if (strcmp (e, "none") == 0)
+    pol->mode = NSB_OCI_NONE;
+  else if (pol->mode = NSB_OCI_LIST, parse_list (e, pol, err) < 0)
+    return -1;
+  if (cfg->verify)
+    {
+      size_t i = 0;
+      while (i < NSB_ARRAY_SIZE (levels) && strcmp (cfg->verify, levels[i]))
+        i++;
+      if (i == NSB_ARRAY_SIZE (levels))
+        return nsb_error_set (err, EINVAL,
+                              "annotation " NSB_ANNOTATION_VERIFY
+                              ": `%s` is not none, static or probe",
+                              cfg->verify);
+      pol->verify = (enum nsb_verify_level)i;
+    }
+  if (cfg->on_failure && strcmp (cfg->on_failure, "fail") != 0
+      && strcmp (cfg->on_failure, "warn") != 0)
+    return nsb_error_set (err, EINVAL,
+                          "annotation " NSB_ANNOTATION_ON_FAILURE
+                          ": `%s` is not fail or warn",
+                          cfg->on_failure);
+  pol->fail = cfg->on_failure == NULL || strcmp (cfg->on_failure, "warn");
+  return 0;
+}
+
+/* A regular file beneath the rootfs, opened without blocking on a FIFO. */
+static int
+open_regular (int rootfd, const char *path)
+{
+  int fd = nsb_open_in_root (rootfd, path, O_RDONLY | O_NONBLOCK, 0, NULL);
+  struct stat st;
+
+  if (fd >= 0 && (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode)))
+    nsb_closep (&fd);
+  return fd;
+}
+
+/* CMD as the runtime would find it: a path (relative to the cwd), or a
+ * name along PATH. */
+static int
+open_command (int rootfd, const struct nsb_oci_config *cfg, const char *cmd,
+              char *found, size_t size)
+{
+  const char *path = cfg->path_env ? cfg->path_env : DEFAULT_PATH;
+
+  if (strchr (cmd, '/'))
+    {
+      int n = snprintf (found, size, "%s%s%s", cmd[0] == '/' ? "" : cfg->cwd,
+                        cmd[0] == '/' ? "" : "/", cmd);
+      return n < (int)size ? open_regular (rootfd, found) : -1;
+    }
+  for (const char *p = path; *p;)
+    {
+      size_t len = strcspn (p, ":");
+      int fd;
+      snprintf (found, size, "%.*s/%s", (int)len, p, cmd);
+      if (len && (fd = open_regular (rootfd, found)) >= 0)
+        return fd;
+      p += len + (p[len] == ':');
+    }
+  return -1;
+}
+
+/* Follow #! lines from FD to an ELF file; its catalog architecture. */
+static const struct nsb_arch *
+classify (int rootfd, int fd, char *what, size_t size)
+{
+  struct nsb_elf_info info;
+
+  for (int depth = 0; fd >= 0 && depth <= MAX_SCRIPT_DEPTH; depth++)
+    {
+      char head[256] = "", interp[256];
+      ssize_t n = pread (fd, head, sizeof (head) - 1, 0);
+      if (n >= 0 && nsb_elf_inspect_fd (fd, &info, NULL) == 0)
+        {
+          close (fd);
+          return nsb_catalog_match (info.head, info.head_len);
+        }
+      close (fd);
+      if (n < 2 || head[0] != '#' || head[1] != '!'
+          || sscanf (head + 2, " %255s", interp) != 1)
+        return NULL;
+      snprintf (what, size, "%s", interp);
+      fd = open_regular (rootfd, interp);
+    }
+  return NULL;
+}
+
+int
+nsb_oci_entrypoint_arch (int rootfd, const struct nsb_oci_config *cfg,
+                         const struct nsb_arch **arch, char *why,
+                         size_t why_size, nsb_error_t *err)
+{
+  char found[PATH_MAX] = "";
+  const char *cmd = cfg->args && cfg->args[0] ? cfg->args[0] : NULL;
+  int fd = cmd ? open_command (rootfd, cfg, cmd, found, sizeof (found)) : -1;
+
+  (void)err;
+  *arch = fd >= 0 ? classify (rootfd, fd, found, sizeof (found)) : NULL;
+  if (*arch == NULL)
+    {
+      /* A script whose interpreter is missing, or no entrypoint: the
+       * image's shell tells what the image is built for. */
+      snprintf (found, sizeof (found), "/bin/sh");
+      *arch = classify (rootfd, open_regular (rootfd, found), found,
+                        sizeof (found));
+    }
+  if (*arch)
+    snprintf (why, why_size, "%s is %s", found, (*arch)->name);
+  else
+    snprintf (why, why_size,
+              "neither the entrypoint `%s` nor /bin/sh is an "
+              "ELF executable nsbinfmt knows",
+              cmd ? cmd : "");
+  return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * OCI runtime hooks: the state a hook reads on stdin, the bundle's
+ * config.json, nsbinfmt's annotations, and which architecture a container
+ * needs, read from the ELF header of its entrypoint inside the rootfs.
+ */
+#ifndef NSB_OCI_H
+#define NSB_OCI_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "catalog.h"
+#include "error.h"
+#include "verify.h"
+
+#define NSB_OCI_JSON_MAX (4 << 20) /* a larger state or config is refused */
+
+/* The annotations, all under one prefix. */
+#define NSB_ANNOTATION_PREFIX "io.nsbinfmt."
+#define NSB_ANNOTATION_EMULATE NSB_ANNOTATION_PREFIX "emulate"
+#define NSB_ANNOTATION_VERIFY NSB_ANNOTATION_PREFIX "verify"
+#define NSB_ANNOTATION_ON_FAILURE NSB_ANNOTATION_PREFIX "on-failure"
+
+struct nsb_oci_state
+{
+  char id[256];
+  pid_t pid;
+  char bundle[PATH_MAX];
+};
+
+struct nsb_oci_config
+{
+  char root[PATH_MAX]; /* absolute: root.path resolved against the bundle */
+  char cwd[PATH_MAX];  /* process.cwd */
+  char **args;         /* process.args, NULL-terminated */
+  char *path_env;      /* PATH from process.env, or NULL */
+  char *emulate;       /* nsbinfmt's annotations, or NULL */
+  char *verify;
+  char *on_failure;
+};
+
+enum nsb_oci_mode
+{
+  NSB_OCI_AUTO, /* from the entrypoint's ELF header */
+  NSB_OCI_ALL,
+  NSB_OCI_NONE,
+  NSB_OCI_LIST,
+};
+
+struct nsb_oci_policy
+{
+  enum nsb_oci_mode mode;
+  const struct nsb_arch *arches[64]; /* NSB_OCI_LIST */
+  size_t n_arches;
+  enum nsb_verify_level verify;
+  bool fail; /* a failure stops the container (on-failure=fail) */
+};
+
+/* The state a hook gets on stdin: id, pid, bundle. */
+int nsb_oci_state_parse (const char *json, size_t len,
+                         struct nsb_oci_state *st, nsb_error_t *err);
+
+/* Read BUNDLE/config.json (the engine's, trusted; the rootfs is not). */
+int nsb_oci_config_load (const char *bundle, struct nsb_oci_config *cfg,
+                         nsb_error_t *err);
+void nsb_oci_config_free (struct nsb_oci_config *cfg);
+
+/* The policy the annotations ask for; a bad value is an error. */
+int nsb_oci_policy (const struct nsb_oci_config *cfg,
+                    struct nsb_oci_policy *pol, nsb_error_t *err);
+
+/* The architecture the entrypoint is built for, read beneath ROOTFD (the
+ * rootfs, hostile): process.args[0] along PATH, through one or more #!
+ * lines, else /bin/sh.  *ARCH is NULL and WHY says so if nothing tells. */
+int nsb_oci_entrypoint_arch (int rootfd, const struct nsb_oci_config *cfg,
+                             const struct nsb_arch **arch, char *why,
+                             size_t why_size, nsb_error_t *err);
+
+#endif
