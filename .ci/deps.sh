@@ -11,6 +11,7 @@ PACKAGES=(
 	libclang-rt-14-dev libyajl-dev
 	qemu-user-static qemu-user busybox-static
 	bats jq hyperfine util-linux file binutils
+	crun runc podman conmon uidmap golang-github-containers-common
 )
 
 missing=()
@@ -27,6 +28,12 @@ if grep -qs ' /proc/sys/fs/binfmt_misc binfmt_misc ' /proc/self/mountinfo; then
 	echo "deps: the host's binfmt_misc is mounted; something registered host-wide" >&2
 	exit 1
 fi
+
+# A user with a subordinate id range, for the rootless podman tests.
+rootless=${NSB_ROOTLESS_USER:-nsbtest}
+id "$rootless" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$rootless"
+grep -q "^$rootless:" /etc/subuid || echo "$rootless:200000:65536" >> /etc/subuid
+grep -q "^$rootless:" /etc/subgid || echo "$rootless:200000:65536" >> /etc/subgid
 
 # Real foreign-architecture binaries, from Debian's own packages.
 "$(dirname "$0")/../tests/fixtures/fetch-foreign.sh"
