@@ -441,6 +441,37 @@ is_same_instance (int dirfd, int mntfd)
          && a.st_dev == b.st_dev;
 }
 
+/* After EEXIST: is the entry there RULE itself?  Then it is reused (the
+ * instance of a user namespace that several containers share, or a second
+ * install) and *err is cleared; else *err says how it differs. */
+static bool
+entry_is (int mntfd, const struct nsb_rule *rule, nsb_error_t *err)
+{
+  struct nsb_entry *e = calloc (1, sizeof (*e));
+  cleanup_free char *text = NULL;
+  size_t len;
+  bool same = false;
+
+  if (e == NULL)
+    return false;
+  snprintf (e->rule.name, sizeof (e->rule.name), "%s", rule->name);
+  if (nsb_read_file_at (mntfd, rule->name, 65536, &text, &len, NULL) == 0
+      && nsb_entry_parse (text, len, e, NULL) == 0)
+    {
+      e->rule.flags |= rule->flags & NSB_FLAG_D;
+      same = nsb_rule_same (&e->rule, rule);
+      nsb_entry_free (e);
+    }
+  free (e);
+  nsb_error_release (err);
+  if (!same)
+    nsb_error_set (err, EEXIST,
+                   "register `%s`: the instance has an entry of that name "
+                   "with another interpreter, magic or flags",
+                   rule->name);
+  return same;
+}
+
 static int
 register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
                  char (*added)[NSB_ENTRY_NAME_MAX + 1], size_t *n_added,
@@ -450,9 +481,13 @@ register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
     return -1;
   for (size_t i = 0; i < a->n; i++)
     {
-      if (nsb_instance_register (mntfd, &a->rules[i], err) < 0)
+      int r = nsb_instance_register (mntfd, &a->rules[i], err);
+      if (r < 0
+          && !((*err)->status == EEXIST
+               && entry_is (mntfd, &a->rules[i], err)))
         return -1;
-      memcpy (added[(*n_added)++], a->rules[i].name, NSB_ENTRY_NAME_MAX + 1);
+      if (r == 0)
+        memcpy (added[(*n_added)++], a->rules[i].name, NSB_ENTRY_NAME_MAX + 1);
     }
   for (size_t i = 0; a->o->verify != NSB_VERIFY_NONE && i < a->n; i++)
     if (nsb_verify_entry (mntfd, a->rules[i].name, t->root_fd, t->host_root_fd,

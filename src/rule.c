@@ -537,3 +537,15 @@ nsb_rule_matches (const struct nsb_rule *r, const uint8_t *buf, size_t len)
     }
   return true;
 }
+
+bool
+nsb_rule_same (const struct nsb_rule *a, const struct nsb_rule *b)
+{
+  return a->type == b->type && a->offset == b->offset
+         && a->magic_len == b->magic_len
+         && memcmp (a->magic, b->magic, a->magic_len) == 0
+         && a->has_mask == b->has_mask
+         && (!a->has_mask || memcmp (a->mask, b->mask, a->magic_len) == 0)
+         && strcmp (a->interpreter, b->interpreter) == 0
+         && (a->flags & ~NSB_FLAG_D) == (b->flags & ~NSB_FLAG_D);
+}

@@ -82,6 +82,10 @@ int nsb_rule_format (const struct nsb_rule *rule, char *buf, size_t size,
 void nsb_flags_to_string (unsigned flags, char out[8]);
 int nsb_flags_from_string (const char *s, unsigned *flags);
 
+/* Do two rules register the same entry (what an entry file reads back:
+ * type, offset, magic, mask, interpreter, flags but D)? */
+bool nsb_rule_same (const struct nsb_rule *a, const struct nsb_rule *b);
+
 /* Does a file starting with BUF (LEN bytes) match RULE's magic and mask? */
 bool nsb_rule_matches (const struct nsb_rule *rule, const uint8_t *buf,
                        size_t len);

@@ -213,6 +213,15 @@ import_image() {
 	run rl --hooks-dir "$hooks" run --rm --runtime runc --network none --uidmap 0:1:1000 localhost/nsb-arm64 /bin/busybox uname -m
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = aarch64 ]
+	# Containers in podman's one user namespace share its instance: a
+	# second arm64 container reuses the entry while the first still runs.
+	rl --hooks-dir "$hooks" run -d --name nsb-long --runtime runc --network none localhost/nsb-arm64 /bin/busybox sleep 60 >/dev/null
+	run rl --hooks-dir "$hooks" run --rm --runtime runc --network none localhost/nsb-arm64 /bin/busybox uname -m
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = aarch64 ]
+	run rl exec nsb-long /bin/busybox uname -m
+	[ "${lines[-1]}" = aarch64 ]
+	rl rm -f -t 0 nsb-long >/dev/null 2>&1 || true
 	rl rmi -a -f >/dev/null 2>&1 || true
 	runuser -u "$user" -- env XDG_RUNTIME_DIR="/run/user/$uid" podman unshare rm -rf "$store" 2>/dev/null || rm -rf "$store"
 }

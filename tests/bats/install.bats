@@ -62,8 +62,13 @@ in_target() {
 	[ "$status" -eq 0 ]
 	run in_target "$bb" uname -m
 	[ "$output" = s390x ]
-	run "$NSB" install --pid "$TARGET" -e riscv64 -e aarch64
-	assert_one_line_error "qemu-aarch64" "has an entry of that name"
+	# The same entry again is reused (installs are idempotent) ...
+	run "$NSB" install --pid "$TARGET" -e aarch64 --level static
+	[ "$status" -eq 0 ]
+	# ... another one under its name is refused, and the call undone.
+	require qemu-aarch64
+	run "$NSB" install --pid "$TARGET" -e riscv64 --emulator aarch64=/usr/bin/qemu-aarch64
+	assert_one_line_error "qemu-aarch64" "has an entry of that name with another interpreter"
 	run "$NSB" status --pid "$TARGET" --json
 	echo "$output" | jq -e '.entries | map(.name) | sort == ["qemu-aarch64","qemu-s390x"]'
 	run "$NSB" remove --pid "$TARGET" qemu-s390x
