@@ -34,6 +34,9 @@ rootless=${NSB_ROOTLESS_USER:-nsbtest}
 id "$rootless" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$rootless"
 grep -q "^$rootless:" /etc/subuid || echo "$rootless:200000:65536" >> /etc/subuid
 grep -q "^$rootless:" /etc/subgid || echo "$rootless:200000:65536" >> /etc/subgid
+# podman --userns=auto takes ranges from the "containers" entry.
+grep -q '^containers:' /etc/subuid || echo "containers:1000000:1000000" >> /etc/subuid
+grep -q '^containers:' /etc/subgid || echo "containers:1000000:1000000" >> /etc/subgid
 
 # Real foreign-architecture binaries, from Debian's own packages.
 "$(dirname "$0")/../tests/fixtures/fetch-foreign.sh"

@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# Multi-arch images end to end with podman and the hook (issue 11): a
+# manifest list of Debian busybox images for five architectures, run with
+# --platform rootful (--uidmap, --userns=auto) and rootless, and
+# podman build --platform with RUN steps.  Podman 4.3 cannot pick an
+# instance of a *local* manifest list for --platform (upstream #17503,
+# #14773), so the list is pushed to an OCI layout and run from there, which
+# selects the instance as a pull from a registry does.
+
+load helpers
+
+ARCHES="arm64:arm64: armhf:arm:v7 s390x:s390x: ppc64el:ppc64le: riscv64:riscv64:"
+# Readable by the rootless user, and lower case: podman takes a path with
+# capitals in it for an image name.
+LAYOUT_DIR=/tmp/nsb-podman-layout
+
+podman_flags() {
+	echo --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
+		--root "$1/root" --runroot "$1/runroot"
+}
+RUNFLAGS="--rm --runtime runc --network none"
+ROOTFUL="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
+
+setup_file() {
+	command -v podman >/dev/null || return 0
+	local dir="$BATS_FILE_TMPDIR" a deb rest arch var store="$BATS_FILE_TMPDIR/store"
+	chmod 755 "$dir"
+	for a in $ARCHES; do
+		deb=${a%%:*} rest=${a#*:} arch=${rest%%:*} var=${rest#*:}
+		mkdir -p "$dir/$deb/bin" "$dir/$deb/proc" "$dir/$deb/sys" "$dir/$deb/dev" "$dir/$deb/tmp"
+		install -m 755 "$FIXTURES/$deb/busybox" "$dir/$deb/bin/busybox"
+		ln -s busybox "$dir/$deb/bin/sh"
+		ln -s busybox "$dir/$deb/bin/uname"
+		ln -s busybox "$dir/$deb/bin/sleep"
+		tar --owner=0 --group=0 -C "$dir/$deb" -cf "$dir/$deb.tar" .
+		chmod 644 "$dir/$deb.tar"
+		podman $(podman_flags "$store") import --arch "$arch" ${var:+--variant "$var"} \
+			--change 'ENV PATH=/bin' "$dir/$deb.tar" "localhost/nsb-$deb" >/dev/null
+	done
+	podman $(podman_flags "$store") manifest create localhost/nsb-multi >/dev/null
+	for a in $ARCHES; do
+		podman $(podman_flags "$store") manifest add localhost/nsb-multi \
+			"containers-storage:localhost/nsb-${a%%:*}" >/dev/null
+	done
+	rm -rf "$LAYOUT_DIR"
+	podman $(podman_flags "$store") manifest push --all localhost/nsb-multi "oci:$LAYOUT_DIR:multi" >/dev/null
+	chmod -R a+rX "$LAYOUT_DIR"
+	podman $(podman_flags "$store") rmi -a -f >/dev/null 2>&1 || true
+	podman $(podman_flags "$store") manifest rm localhost/nsb-multi >/dev/null 2>&1 || true
+}
+
+teardown_file() { rm -rf "$LAYOUT_DIR"; }
+
+setup() {
+	common_setup
+	require podman
+	require runc
+	install -m 755 "$NSBINFMT_HOOK" "$NSB_BIN_DIR/nsbinfmt-hook"
+	HOOKS="$NSB_BIN_DIR/hooks.d"
+	mkdir -p "$HOOKS"
+	jq --arg h "$NSB_BIN_DIR/nsbinfmt-hook" '.hook.path=$h' \
+		"$NSB_SRCDIR/oci/nsbinfmt-hook.json.in" > "$HOOKS/nsbinfmt-hook.json"
+	chmod -R a+rX "$HOOKS"
+	STORE="$NSB_BIN_DIR/store"
+	LAYOUT="oci:$LAYOUT_DIR:multi"
+}
+
+teardown() {
+	podman $(podman_flags "$STORE") rm -a -f -t 0 >/dev/null 2>&1 || true
+	podman $(podman_flags "$STORE") rmi -a -f >/dev/null 2>&1 || true
+	common_teardown
+}
+
+rootful() { podman $(podman_flags "$STORE") --hooks-dir "$HOOKS" "$@"; }
+
+# platform, expected uname -m
+run_platform() {
+	run rootful run $RUNFLAGS $ROOTFUL --uidmap 0:100000:65536 --gidmap 0:100000:65536 \
+		--platform "$1" "$LAYOUT" uname -m
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	[ "${lines[-1]}" = "$2" ]
+}
+
+@test "podman run --platform linux/arm64 (rootful, --uidmap)" { run_platform linux/arm64 aarch64; }
+@test "podman run --platform linux/arm/v7" { run_platform linux/arm/v7 armv7l; }
+@test "podman run --platform linux/s390x" { run_platform linux/s390x s390x; }
+@test "podman run --platform linux/ppc64le" { run_platform linux/ppc64le ppc64le; }
+@test "podman run --platform linux/riscv64" { run_platform linux/riscv64 riscv64; }
+
+@test "rootful --userns=auto" {
+	grep -q '^containers:' /etc/subuid || {
+		[ "${CI:-}" != true ] || { echo "no containers: range in /etc/subuid (.ci/deps.sh)" >&2; return 1; }
+		skip "no containers: range in /etc/subuid"
+	}
+	run rootful run $RUNFLAGS $ROOTFUL --userns=auto --platform linux/arm64 "$LAYOUT" uname -m
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	[ "${lines[-1]}" = aarch64 ]
+}
+
+# The rootless user of .ci/deps.sh, running podman with its own store.
+rootless_setup() {
+	RL_USER=${NSB_ROOTLESS_USER:-nsbtest}
+	if ! grep -q "^$RL_USER:" /etc/subuid; then
+		[ "${CI:-}" != true ] || { echo "no rootless user $RL_USER (.ci/deps.sh)" >&2; return 1; }
+		skip "no user $RL_USER with a subuid range"
+	fi
+	RL_UID=$(id -u "$RL_USER")
+	RL_STORE=$(runuser -u "$RL_USER" -- mktemp -d /tmp/nsb-podman.XXXXXX)
+	mkdir -p "/run/user/$RL_UID" && chown "$RL_USER" "/run/user/$RL_UID" && chmod 700 "/run/user/$RL_UID"
+}
+rl() {
+	(cd / && runuser -u "$RL_USER" -- env XDG_RUNTIME_DIR="/run/user/$RL_UID" HOME="$RL_STORE" \
+		podman $(podman_flags "$RL_STORE") --hooks-dir "$HOOKS" "$@")
+}
+rootless_teardown() {
+	rl rm -a -f -t 0 >/dev/null 2>&1 || true
+	(cd / && runuser -u "$RL_USER" -- env XDG_RUNTIME_DIR="/run/user/$RL_UID" HOME="$RL_STORE" \
+		podman $(podman_flags "$RL_STORE") unshare rm -rf "$RL_STORE") >/dev/null 2>&1 || true
+}
+
+@test "rootless podman run --platform, two architectures at once" {
+	rootless_setup
+	run rl run $RUNFLAGS --platform linux/riscv64 "$LAYOUT" uname -m
+	[ "$status" -eq 0 ] && [ "${lines[-1]}" = riscv64 ] || { echo "$output" >&2; rootless_teardown; return 1; }
+	# arm64 keeps running while an s390x container comes and goes.
+	rl run -d --name nsb-arm --runtime runc --network none --platform linux/arm64 "$LAYOUT" sleep 60 >/dev/null
+	run rl run $RUNFLAGS --platform linux/s390x "$LAYOUT" uname -m
+	local s390x=$output
+	run rl exec nsb-arm uname -m
+	local arm=$output
+	rootless_teardown
+	[ "${s390x##*$'\n'}" = s390x ]
+	[ "$arm" = aarch64 ]
+}
+
+@test "podman build --platform linux/arm64 runs RUN steps through the hook" {
+	rootless_setup
+	local ctx="$NSB_BIN_DIR/ctx"
+	mkdir -p "$ctx"
+	printf 'FROM %s\nRUN uname -m > /built-on\nCMD ["sh", "-c", "cat /built-on; uname -m"]\n' \
+		"$LAYOUT" > "$ctx/Containerfile"
+	chmod -R a+rX "$ctx"
+	run rl build --hooks-dir "$HOOKS" --no-cache --runtime runc --network none \
+		--platform linux/arm64 -t localhost/nsb-built "$ctx"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; rootless_teardown; return 1; }
+	run rl run $RUNFLAGS localhost/nsb-built
+	rootless_teardown
+	[ "${lines[-2]}" = aarch64 ] && [ "${lines[-1]}" = aarch64 ]
+}
+
+@test "podman build --platform linux/s390x,linux/arm64 --manifest" {
+	rootless_setup
+	local ctx="$NSB_BIN_DIR/ctx"
+	mkdir -p "$ctx"
+	printf 'FROM %s\nRUN uname -m > /built-on\n' "$LAYOUT" > "$ctx/Containerfile"
+	chmod -R a+rX "$ctx"
+	run rl build --hooks-dir "$HOOKS" --no-cache --runtime runc --network none \
+		--platform linux/s390x,linux/arm64 --manifest localhost/nsb-list "$ctx"
+	[ "$status" -eq 0 ] || { echo "$output" >&2; rootless_teardown; return 1; }
+	run rl manifest inspect localhost/nsb-list
+	local platforms
+	platforms=$(echo "$output" | jq -r '[.manifests[].platform.architecture] | sort | join(",")')
+	rootless_teardown
+	[ "$platforms" = arm64,s390x ]
+}
