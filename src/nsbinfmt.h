@@ -9,6 +9,7 @@
 #include "instance.h"
 #include "kernel.h"
 #include "probe.h"
+#include "refs.h"
 #include "rule.h"
 #include "sources.h"
 #include "verify.h"

@@ -51,10 +51,12 @@ nsb_oci_state_parse (const char *json, size_t len, struct nsb_oci_state *st,
 {
   static const char *const pid_path[] = { "pid", NULL };
   static const char *const id_path[] = { "id", NULL };
+  static const char *const status_path[] = { "status", NULL };
   static const char *const bundle_path[] = { "bundle", NULL };
   yajl_val tree = parse_json (json, len, "the OCI state on stdin", err);
   yajl_val pid;
-  const char *id, *bundle;
+  const char *id, *bundle, *status;
+  bool stopped;
   int ret = -1;
 
   if (tree == NULL)
@@ -62,16 +64,20 @@ nsb_oci_state_parse (const char *json, size_t len, struct nsb_oci_state *st,
   memset (st, 0, sizeof (*st));
   pid = yajl_tree_get (tree, (const char **)pid_path, yajl_t_number);
   id = get_string (tree, id_path);
+  status = get_string (tree, status_path);
   bundle = get_string (tree, bundle_path);
-  if (pid == NULL || !YAJL_IS_INTEGER (pid) || YAJL_GET_INTEGER (pid) <= 0
-      || YAJL_GET_INTEGER (pid) > 0x7fffffff)
+  stopped = status && strcmp (status, "stopped") == 0;
+  if (!stopped
+      && (pid == NULL || !YAJL_IS_INTEGER (pid) || YAJL_GET_INTEGER (pid) <= 0
+          || YAJL_GET_INTEGER (pid) > 0x7fffffff))
     nsb_error_set (err, EINVAL, "the OCI state has no valid pid");
   else if (bundle == NULL || bundle[0] != '/')
     nsb_error_set (err, EINVAL, "the OCI state has no absolute bundle path");
   else
     {
-      st->pid = (pid_t)YAJL_GET_INTEGER (pid);
+      st->pid = stopped ? 0 : (pid_t)YAJL_GET_INTEGER (pid);
       snprintf (st->id, sizeof (st->id), "%s", id ? id : "");
+      snprintf (st->status, sizeof (st->status), "%s", status ? status : "");
       snprintf (st->bundle, sizeof (st->bundle), "%s", bundle);
       ret = 0;
     }

@@ -27,7 +27,8 @@
 struct nsb_oci_state
 {
   char id[256];
-  pid_t pid;
+  char status[32]; /* creating, created, running, stopped */
+  pid_t pid;       /* 0 once stopped */
   char bundle[PATH_MAX];
 };
 

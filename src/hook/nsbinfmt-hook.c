@@ -18,6 +18,7 @@
 #include "catalog.h"
 #include "instance.h"
 #include "oci.h"
+#include "refs.h"
 #include "sources.h"
 #include "util.h"
 
@@ -68,6 +69,15 @@ decide (struct hook *h, nsb_error_t *err)
   return nsb_ruleset_add_arch (&h->set, arch, NULL, err);
 }
 
+/* Is the target in this process's user namespace (rootless podman's one
+ * namespace for all its containers), whose instance others share? */
+static bool
+shares_our_userns (const struct nsb_target *t)
+{
+  cleanup_close int self = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+  return self >= 0 && nsb_same_file (self, t->userns_fd);
+}
+
 static int
 install (struct hook *h, nsb_error_t *err)
 {
@@ -75,15 +85,35 @@ install (struct hook *h, nsb_error_t *err)
       = { .mountpoint = NSB_DEFAULT_MOUNTPOINT, .verify = h->pol.verify };
   struct nsb_report rep = { 0 };
   struct nsb_target t;
-  int ret;
+  char refs[PATH_MAX];
+  int ret = 0;
 
   if (nsb_target_open_pid (h->st.pid, &t, err) < 0)
     return -1;
   t.root_path = h->cfg.root;
-  ret = nsb_install (&t, h->set.rules, h->set.n, &io, &rep, err);
+  /* In a shared instance, record the references before registering: a
+   * poststop of another container must not remove what this one needs. */
+  if (shares_our_userns (&t)
+      && (nsb_refs_dir (refs, sizeof (refs), err) < 0
+          || nsb_refs_take (refs, h->st.id, &h->set, err) < 0))
+    ret = -1;
+  if (ret == 0)
+    ret = nsb_install (&t, h->set.rules, h->set.n, &io, &rep, err);
   nsb_report_free (&rep);
   nsb_target_close (&t);
   return ret;
+}
+
+/* poststop: the container is gone; drop its references to entries of a
+ * shared instance, removing those no container uses any more. */
+static int
+poststop (struct hook *h, nsb_error_t *err)
+{
+  char refs[PATH_MAX];
+
+  if (nsb_refs_dir (refs, sizeof (refs), err) < 0)
+    return -1;
+  return nsb_refs_drop (refs, h->st.id, err);
 }
 
 static int
@@ -93,8 +123,11 @@ hook_main (struct hook *h, nsb_error_t *err)
   size_t len;
 
   if (nsb_read_fd (STDIN_FILENO, NSB_OCI_JSON_MAX, &input, &len, err) < 0
-      || nsb_oci_state_parse (input, len, &h->st, err) < 0
-      || nsb_oci_config_load (h->st.bundle, &h->cfg, err) < 0
+      || nsb_oci_state_parse (input, len, &h->st, err) < 0)
+    return -1;
+  if (strcmp (h->st.status, "stopped") == 0)
+    return poststop (h, err);
+  if (nsb_oci_config_load (h->st.bundle, &h->cfg, err) < 0
       || nsb_oci_policy (&h->cfg, &h->pol, err) < 0)
     return -1;
   h->warn_only = !h->pol.fail;
@@ -122,7 +155,8 @@ main (int argc, char **argv)
 
   if (argc > 1 && (!strcmp (argv[1], "--help") || !strcmp (argv[1], "-h")))
     {
-      puts ("Usage: nsbinfmt-hook [prestart|createRuntime]  (OCI state on "
+      puts ("Usage: nsbinfmt-hook [prestart|createRuntime|poststop]  (OCI "
+            "state on "
             "stdin)\nSee nsbinfmt-hook(8).");
       return 0;
     }

@@ -122,15 +122,22 @@ rootless_teardown() {
 	rootless_setup
 	run rl run $RUNFLAGS --platform linux/riscv64 "$LAYOUT" uname -m
 	[ "$status" -eq 0 ] && [ "${lines[-1]}" = riscv64 ] || { echo "$output" >&2; rootless_teardown; return 1; }
-	# arm64 keeps running while an s390x container comes and goes.
+	# arm64 keeps running while an s390x container comes and goes.  They
+	# share podman's user namespace and so its instance: s390x's entry
+	# must go when it stops, aarch64's must stay, and nothing may be left
+	# once both are gone (poststop).
 	rl run -d --name nsb-arm --runtime runc --network none --platform linux/arm64 "$LAYOUT" sleep 60 >/dev/null
-	run rl run $RUNFLAGS --platform linux/s390x "$LAYOUT" uname -m
+	run rl run $RUNFLAGS --platform linux/s390x "$LAYOUT" sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
 	local s390x=$output
-	run rl exec nsb-arm uname -m
+	run rl exec nsb-arm sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
 	local arm=$output
+	rl rm -f -t 0 nsb-arm >/dev/null 2>&1
+	local refs
+	refs=$(find "/run/user/$RL_UID/nsbinfmt" -mindepth 2 2>/dev/null | wc -l)
 	rootless_teardown
-	[ "${s390x##*$'\n'}" = s390x ]
-	[ "$arm" = aarch64 ]
+	[[ "$s390x" == *s390x*qemu-aarch64*qemu-s390x* ]] || { echo "s390x: $s390x" >&2; return 1; }
+	[ "$arm" = "$(printf 'aarch64\nqemu-aarch64\nregister\nstatus')" ] || { echo "arm: $arm" >&2; return 1; }
+	[ "$refs" -eq 0 ]
 }
 
 @test "podman build --platform linux/arm64 runs RUN steps through the hook" {

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "instance.h"
+#include "refs.h"
+#include "util.h"
+
+/* The host uid this process runs as: the outer id of its euid, one user
+ * namespace up, followed to the top through /proc/self/uid_map. */
+static long
+host_uid (void)
+{
+  cleanup_fclose FILE *f = fopen ("/proc/self/uid_map", "re");
+  unsigned long inner, outer, count;
+  uid_t uid = geteuid ();
+
+  while (f && fscanf (f, "%lu %lu %lu", &inner, &outer, &count) == 3)
+    if (uid >= inner && uid - inner < count)
+      return (long)(outer + (uid - inner));
+  return -1;
+}
+
+int
+nsb_refs_dir (char *out, size_t size, nsb_error_t *err)
+{
+  const char *env = getenv ("NSBINFMT_STATE_DIR");
+  struct stat st;
+  long uid = host_uid ();
+  int n;
+
+  if (stat ("/proc/self/ns/user", &st) < 0)
+    return nsb_error_errno (err, "/proc/self/ns/user");
+  if (env && *env)
+    n = snprintf (out, size, "%s/%lu", env, (unsigned long)st.st_ino);
+  else if (uid == 0)
+    n = snprintf (out, size, "/run/nsbinfmt/%lu", (unsigned long)st.st_ino);
+  else if (uid > 0)
+    n = snprintf (out, size, "/run/user/%ld/nsbinfmt/%lu", uid,
+                  (unsigned long)st.st_ino);
+  else
+    return nsb_error_set (err, ENOENT, "no host uid for this process");
+  return n > 0 && (size_t)n < size
+             ? 0
+             : nsb_error_set (err, ENAMETOOLONG, "state directory");
+}
+
+/* mkdir -p, the last component mode 0700. */
+static int
+make_dirs (const char *path, nsb_error_t *err)
+{
+  char buf[PATH_MAX];
+
+  snprintf (buf, sizeof (buf), "%s", path);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        if (mkdir (buf, 0700) < 0 && errno != EEXIST)
+          return nsb_error_errno (err, "mkdir %s", buf);
+        *p = '/';
+      }
+  if (mkdir (buf, 0700) < 0 && errno != EEXIST)
+    return nsb_error_errno (err, "mkdir %s", buf);
+  return 0;
+}
+
+/* DIR created, opened and locked; the lock goes with the fd. */
+static int
+open_locked (const char *dir, nsb_error_t *err)
+{
+  int fd;
+
+  if (make_dirs (dir, err) < 0)
+    return -1;
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return nsb_error_errno (err, "open %s", dir);
+  if (flock (fd, LOCK_EX) < 0)
+    {
+      close (fd);
+      return nsb_error_errno (err, "lock %s", dir);
+    }
+  return fd;
+}
+
+static bool
+safe_name (const char *s)
+{
+  return s[0] && s[0] != '.' && strlen (s) < 256 && !strchr (s, '/');
+}
+
+int
+nsb_refs_take (const char *dir, const char *container,
+               const struct nsb_ruleset *set, nsb_error_t *err)
+{
+  cleanup_close int dfd = -1;
+
+  if (!safe_name (container))
+    return nsb_error_set (err, EINVAL, "bad container id `%s`", container);
+  dfd = open_locked (dir, err);
+  if (dfd < 0)
+    return -1;
+  for (size_t i = 0; i < set->n; i++)
+    {
+      char ref[PATH_MAX];
+      cleanup_close int fd = -1;
+      snprintf (ref, sizeof (ref), "%s/%s", set->rules[i].name, container);
+      if (mkdirat (dfd, set->rules[i].name, 0700) < 0 && errno != EEXIST)
+        return nsb_error_errno (err, "record %s", ref);
+      fd = openat (dfd, ref, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+      if (fd < 0)
+        return nsb_error_errno (err, "record %s", ref);
+    }
+  return 0;
+}
+
+/* Drop CONTAINER's reference to ENTRY; is the entry unused now? */
+static bool
+drop_one (int dfd, const char *entry, const char *container)
+{
+  char ref[PATH_MAX];
+  int efd;
+  DIR *d;
+  bool unused = true;
+  struct dirent *de;
+
+  snprintf (ref, sizeof (ref), "%s/%s", entry, container);
+  if (unlinkat (dfd, ref, 0) < 0 && errno == ENOENT)
+    return false; /* not one of this container's entries */
+  efd = openat (dfd, entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  d = efd >= 0 ? fdopendir (efd) : NULL;
+  while (d && (de = readdir (d)) != NULL)
+    if (de->d_name[0] != '.')
+      unused = false;
+  if (d)
+    closedir (d);
+  else if (efd >= 0)
+    close (efd);
+  if (unused)
+    unlinkat (dfd, entry, AT_REMOVEDIR);
+  return unused;
+}
+
+int
+nsb_refs_drop (const char *dir, const char *container, nsb_error_t *err)
+{
+  cleanup_close int dfd = -1, mntfd = -1;
+  struct dirent *de;
+  DIR *d;
+
+  if (!safe_name (container))
+    return nsb_error_set (err, EINVAL, "bad container id `%s`", container);
+  if (access (dir, F_OK) < 0 && errno == ENOENT)
+    return 0; /* no container of this namespace ever took one */
+  dfd = open_locked (dir, err);
+  if (dfd < 0)
+    return -1;
+  d = fdopendir (dup (dfd));
+  if (d == NULL)
+    return nsb_error_errno (err, "read %s", dir);
+  while ((de = readdir (d)) != NULL)
+    {
+      if (!safe_name (de->d_name) || !drop_one (dfd, de->d_name, container))
+        continue;
+      /* The instance, if any container still holds it (else a fresh,
+       * empty one that dies with this fd). */
+      if (mntfd < 0)
+        mntfd = nsb_instance_open_self (NULL);
+      if (mntfd >= 0
+          && nsb_write_file_at (mntfd, de->d_name, "-1", 2, NULL) < 0
+          && errno != ENOENT)
+        {
+          nsb_error_errno (err, "remove entry %s", de->d_name);
+          break;
+        }
+    }
+  closedir (d);
+  return err && *err ? -1 : 0;
+}
