@@ -31,6 +31,8 @@ bundle "$work/arm-hook" "$fixtures/arm64/busybox" "$work/nsbinfmt-hook"
 bundle "$work/arm-parent" "$fixtures/arm64/busybox" ""
 
 cg='[ -e /sys/fs/cgroup/unified/cgroup.controllers ] && mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers;'
+# cgroups off: reusing a container name right after it exits can race the
+# removal of its cgroup directories under cgroupfs.
 crun="crun --cgroup-manager=disabled"
 
 echo "== 1. native container: the hook vs /bin/true as the hook (crun run)"
