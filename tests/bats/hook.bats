@@ -51,14 +51,17 @@ crun_run() {
 	fi
 }
 
-@test "runc: arm64 and s390x containers print their uname -m" {
+@test "runc: arm64 (prestart) and s390x (createRuntime) print their uname -m" {
 	local b="$NSB_BIN_DIR/b"
 	make_bundle "$b" "$(fixture arm64)"
 	set_process "$b" '["/bin/busybox","uname","-m"]'
 	run runc run -b "$b" "nsb-a-$$"
 	[ "$status" -eq 0 ] && [ "$output" = aarch64 ]
+	# The same hook as a createRuntime hook, the entrypoint found on PATH.
 	make_bundle "$NSB_BIN_DIR/s" "$(fixture s390x)"
 	set_process "$NSB_BIN_DIR/s" '["busybox","uname","-m"]'
+	jq '.hooks={"createRuntime": .hooks.prestart}' "$NSB_BIN_DIR/s/config.json" > "$NSB_BIN_DIR/c"
+	mv "$NSB_BIN_DIR/c" "$NSB_BIN_DIR/s/config.json"
 	run runc run -b "$NSB_BIN_DIR/s" "nsb-s-$$"
 	[ "$status" -eq 0 ] && [ "$output" = s390x ]
 }
