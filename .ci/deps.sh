@@ -12,6 +12,7 @@ PACKAGES=(
 	qemu-user-static qemu-user busybox-static
 	bats jq hyperfine util-linux file binutils
 	crun runc podman conmon uidmap golang-github-containers-common
+	nix-bin
 )
 
 missing=()
@@ -37,6 +38,14 @@ grep -q "^$rootless:" /etc/subgid || echo "$rootless:200000:65536" >> /etc/subgi
 # podman --userns=auto takes ranges from the "containers" entry.
 grep -q '^containers:' /etc/subuid || echo "containers:1000000:1000000" >> /etc/subuid
 grep -q '^containers:' /etc/subgid || echo "containers:1000000:1000000" >> /etc/subgid
+
+# Nix's build users (the tests use a private NIX_CONF_DIR).
+getent group nixbld >/dev/null || groupadd --system nixbld
+for i in 1 2 3 4; do
+	id "nixbld$i" >/dev/null 2>&1 || useradd --system --no-create-home \
+		--no-user-group --gid nixbld --groups nixbld --home-dir /var/empty \
+		--shell /usr/sbin/nologin "nixbld$i"
+done
 
 # Real foreign-architecture binaries, from Debian's own packages.
 "$(dirname "$0")/../tests/fixtures/fetch-foreign.sh"

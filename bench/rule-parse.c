@@ -49,7 +49,7 @@ main (void)
               == 0
           && nsb_rule_validate (r, NSB_KF_LINUX_7_3, NULL) == 0;
   lib = (now () - t0) / N;
-  if (ok != N || nsb_sandbox_enter (&err) < 0
+  if (ok != N || nsb_sandbox_enter (false, &err) < 0
       || (mnt = nsb_instance_open_self (&err)) < 0)
     {
       fprintf (stderr, "rule-parse: %s\n", err ? err->msg : "a rule failed");

@@ -142,21 +142,75 @@ write_proc_self (const char *file, const char *text, nsb_error_t *err)
   return nsb_write_file_at (AT_FDCWD, file, text, strlen (text), err);
 }
 
+/* Map every host id to itself in the user namespace this process has just
+ * created.  Only a process left in the parent namespace may write such a
+ * map (as newuidmap does): CHILD, forked before the unshare, does it when
+ * told through FD, and exits. */
+static int
+map_host_ids (pid_t child, int fd, nsb_error_t *err)
+{
+  int status;
+
+  if (write (fd, "x", 1) != 1)
+    return nsb_error_errno (err, "keep ids");
+  close (fd);
+  while (waitpid (child, &status, 0) < 0)
+    if (errno != EINTR)
+      return nsb_error_errno (err, "keep ids");
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return nsb_error_set (err, EPERM,
+                          "could not map the host's ids into "
+                          "the new user namespace");
+  return 0;
+}
+
+static void
+map_host_ids_child (pid_t parent, int fd)
+{
+  static const char map[] = "0 0 4294967295\n";
+  char path[64], go;
+  int ok = read (fd, &go, 1) == 1;
+
+  for (int i = 0; ok && i < 2; i++)
+    {
+      snprintf (path, sizeof (path), "/proc/%d/%s", (int)parent,
+                i ? "gid_map" : "uid_map");
+      ok = nsb_write_file_at (AT_FDCWD, path, map, sizeof (map) - 1, NULL)
+           == 0;
+    }
+  _exit (ok ? 0 : 1);
+}
+
 int
-nsb_sandbox_enter (nsb_error_t *err)
+nsb_sandbox_enter (bool keep_ids, nsb_error_t *err)
 {
   char map[64];
-  uid_t uid = geteuid ();
+  pid_t self = getpid (), child = 0;
+  uid_t uid = geteuid (); /* after unshare() they read as the overflow ids */
   gid_t gid = getegid ();
+  int fd = -1;
 
+  if (keep_ids && uid != 0)
+    return nsb_error_set (err, EPERM, "keeping the host's ids needs root");
+  if (keep_ids)
+    {
+      int p[2];
+      if (pipe2 (p, O_CLOEXEC) < 0 || (child = fork ()) < 0)
+        return nsb_error_errno (err, "keep ids");
+      if (child == 0)
+        close (p[1]), map_host_ids_child (self, p[0]);
+      close (p[0]);
+      fd = p[1];
+    }
   if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
     return nsb_error_errno (err, "create a user and mount namespace "
                                  "(are unprivileged user namespaces "
                                  "enabled?)");
+  if (keep_ids)
+    return map_host_ids (child, fd, err);
   snprintf (map, sizeof (map), "0 %u 1\n", (unsigned)uid);
-  if (write_proc_self ("/proc/self/uid_map", map, err) < 0)
-    return -1;
-  if (write_proc_self ("/proc/self/setgroups", "deny", err) < 0)
+  if (write_proc_self ("/proc/self/uid_map", map, err) < 0
+      || write_proc_self ("/proc/self/setgroups", "deny", err) < 0)
     return -1;
   snprintf (map, sizeof (map), "0 %u 1\n", (unsigned)gid);
   return write_proc_self ("/proc/self/gid_map", map, err);

@@ -53,7 +53,7 @@ dialect_child (int fd)
   cleanup_error nsb_error_t err = NULL;
   cleanup_close int mntfd = -1;
 
-  if (nsb_sandbox_enter (&err) == 0)
+  if (nsb_sandbox_enter (false, &err) == 0)
     mntfd = nsb_instance_open_self (&err);
   if (mntfd >= 0)
     {

@@ -55,6 +55,9 @@ static const char usage_text[]
       "probe)\n"
       "  -w, --writable         leave the instance writable (default: "
       "read-only)\n"
+      "  -k, --keep-ids         run, as root: map every host id to itself in\n"
+      "                         the new user namespace (nix-daemon, "
+      "nix-build)\n"
       "  -m, --mountpoint PATH  where in the target "
       "(default " NSB_DEFAULT_MOUNTPOINT ")\n"
       "\n"
@@ -63,7 +66,7 @@ static const char usage_text[]
 struct options
 {
   pid_t pid;
-  bool json, all_entries, writable, emulate_all;
+  bool json, all_entries, writable, emulate_all, keep_ids;
   int level; /* -1: the command's default */
   const char *mountpoint;
   char **emulate;
@@ -126,6 +129,7 @@ parse_options (int argc, char **argv, struct options *o)
     { "level", required_argument, NULL, 'l' },
     { "writable", no_argument, NULL, 'w' },
     { "mountpoint", required_argument, NULL, 'm' },
+    { "keep-ids", no_argument, NULL, 'k' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -134,7 +138,7 @@ parse_options (int argc, char **argv, struct options *o)
 
   memset (o, 0, sizeof (*o));
   o->level = -1;
-  while ((c = getopt_long (argc, argv, "+p:jae:E:r:l:wm:h", longopts, NULL))
+  while ((c = getopt_long (argc, argv, "+p:jae:E:r:l:wm:kh", longopts, NULL))
          != -1)
     switch (c)
       {
@@ -169,6 +173,9 @@ parse_options (int argc, char **argv, struct options *o)
         break;
       case 'm':
         o->mountpoint = optarg;
+        break;
+      case 'k':
+        o->keep_ids = true;
         break;
       case 'h':
         fputs (usage_text, stdout);
@@ -292,7 +299,8 @@ cmd_run (int argc, char **argv, struct options *o)
     die_usage ("run needs a command after --", NULL);
   if (o->pid)
     die_usage ("run makes its own namespaces; --pid is for install", NULL);
-  if (build_rules (o, &set, &err) < 0 || nsb_sandbox_enter (&err) < 0
+  if (build_rules (o, &set, &err) < 0
+      || nsb_sandbox_enter (o->keep_ids, &err) < 0
       || nsb_target_open_self (&t, &err) < 0)
     die (err, EXIT_RUN_FAILED);
   if (nsb_install (&t, set.rules, set.n, &io, &rep, &err) < 0)

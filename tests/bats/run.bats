@@ -108,3 +108,14 @@ run_arch() {
 	[ "$status" -eq 127 ]
 	assert_one_line_error "exec /nonexistent/cmd"
 }
+
+@test "--keep-ids (root): host ids kept, still a private instance" {
+	run "$NSB" run --keep-ids -e aarch64 -- sh -c \
+		'cat /proc/self/uid_map; stat -c %u /proc/1; ls /proc/sys/fs/binfmt_misc'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^[[:space:]]*0[[:space:]]+0[[:space:]]+4294967295$ ]]
+	[[ "$output" == *qemu-aarch64* ]]
+	run as_user "$NSB" run --keep-ids -e aarch64 -- true
+	[ "$status" -eq 125 ]
+	assert_one_line_error "keeping the host's ids needs root"
+}

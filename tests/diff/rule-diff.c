@@ -172,7 +172,7 @@ main (void)
   nsb_error_t err = NULL;
   unsigned kf = 0;
 
-  if (nsb_kernel_dialect (&kf, &err) < 0 || nsb_sandbox_enter (&err) < 0
+  if (nsb_kernel_dialect (&kf, &err) < 0 || nsb_sandbox_enter (false, &err) < 0
       || (mnt_fd = nsb_instance_open_self (&err)) < 0)
     {
       tap_ok (0, "a private instance to compare against: %s", err->msg);
