@@ -8,6 +8,7 @@
 #include "error.h"
 #include "instance.h"
 #include "kernel.h"
+#include "nix.h"
 #include "probe.h"
 #include "refs.h"
 #include "rule.h"

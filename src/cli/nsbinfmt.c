@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "instance.h"
 #include "kernel.h"
+#include "nix.h"
 #include "report.h"
 #include "sources.h"
 #include "util.h"
@@ -42,6 +43,10 @@ static const char usage_text[]
       "emulators\n"
       "  check-kernel [--json]           what this kernel's binfmt_misc can "
       "do\n"
+      "  nix-pre-build-hook DRV [CHROOT]\n"
+      "                 Nix's pre-build-hook: the static emulator as an "
+      "extra\n"
+      "                 sandbox path for a derivation of an emulated system\n"
       "\n"
       "RULES (repeatable):\n"
       "  -e, --emulate ARCH     an architecture by any name (aarch64, arm64,\n"
@@ -404,6 +409,20 @@ cmd_remove (int argc, char **argv, struct options *o)
   return 0;
 }
 
+/* Nix's pre-build-hook protocol: DRV [CHROOT] as arguments; the answer on
+ * stdout (nothing, or extra-sandbox-paths) */
+static int
+cmd_nix_pre_build_hook (int argc, char **argv)
+{
+  nsb_error_t err = NULL;
+
+  if (argc < 1 || argc > 2)
+    die_usage ("nix-pre-build-hook takes DRV [CHROOT]", NULL);
+  if (nsb_nix_pre_build_hook (argv[0], stdout, &err) < 0)
+    die (err, 1);
+  return 0;
+}
+
 static int
 cmd_check_kernel (struct options *o)
 {
@@ -421,9 +440,14 @@ main (int argc, char **argv)
   struct options o;
   const char *cmd;
 
+  cmd = strrchr (argv[0], '/') ? strrchr (argv[0], '/') + 1 : argv[0];
+  if (!strcmp (cmd, "nsbinfmt-nix-pre-build-hook"))
+    return cmd_nix_pre_build_hook (argc - 1, argv + 1);
   if (argc < 2)
     die_usage ("no command", NULL);
   cmd = argv[1];
+  if (!strcmp (cmd, "nix-pre-build-hook"))
+    return cmd_nix_pre_build_hook (argc - 2, argv + 2);
   if (!strcmp (cmd, "--help") || !strcmp (cmd, "-h") || !strcmp (cmd, "help"))
     return fputs (usage_text, stdout), 0;
   if (!strcmp (cmd, "--version"))

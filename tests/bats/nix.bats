@@ -49,3 +49,45 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	[ "$(cat "${lines[-1]}")" = aarch64 ]
 }
+
+# The x86_64 twin of arm.nix, with the host's busybox.
+native_drv() {
+	mkdir -p "$NSB_BIN_DIR/drv/bbx"
+	install -m 755 /bin/busybox "$NSB_BIN_DIR/drv/bbx/busybox"
+	sed 's/aarch64-linux/x86_64-linux/; s|\./bb;|./bbx;|; s/bb-arm64/bb-x86/' \
+		"$NSB_BIN_DIR/drv/arm.nix" > "$NSB_BIN_DIR/drv/x86.nix"
+	nix-instantiate "$NSB_BIN_DIR/drv/x86.nix" --argstr nonce "$NONCE" 2>/dev/null
+}
+
+@test "nix-pre-build-hook: the static emulator for aarch64-linux, nothing for x86_64" {
+	local drv
+	drv=$(nix-instantiate "$NSB_BIN_DIR/drv/arm.nix" --argstr nonce "$NONCE" 2>/dev/null)
+	run "$NSB" nix-pre-build-hook "$drv" "$drv.chroot"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'extra-sandbox-paths\n/usr/bin/qemu-aarch64-static')" ]
+	drv=$(native_drv)
+	run "$NSB" nix-pre-build-hook "$drv" "$drv.chroot"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "nix-pre-build-hook: a missing or malformed .drv fails with one line" {
+	run "$NSB" nix-pre-build-hook /nix/store/nonexistent.drv
+	assert_one_line_error "nonexistent.drv" "No such file"
+	printf 'Derive([],[],"x86_64-linux")' > "$NSB_BIN_DIR/bad.drv"
+	run "$NSB" nix-pre-build-hook "$NSB_BIN_DIR/bad.drv"
+	assert_one_line_error "bad.drv" "malformed derivation"
+	run "$NSB" nix-pre-build-hook
+	[ "$status" -eq 2 ]
+}
+
+@test "Nix accepts the hook's answer: the emulator is in the build's sandbox" {
+	ln -s "$NSB" "$NSB_BIN_DIR/nsbinfmt-nix-pre-build-hook"
+	echo "pre-build-hook = $NSB_BIN_DIR/nsbinfmt-nix-pre-build-hook" >> "$NIX_CONF_DIR/nix.conf"
+	sed -i 's|uname -m > $out|test -x /usr/bin/qemu-aarch64-static \&\& uname -m > $out|' \
+		"$NSB_BIN_DIR/drv/arm.nix"
+	run "$NSB" run --keep-ids -e aarch64 -- \
+		nix-build "$NSB_BIN_DIR/drv/arm.nix" --argstr nonce "$NONCE" --no-out-link
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	[ "$(cat "${lines[-1]}")" = aarch64 ]
+}
