@@ -77,3 +77,25 @@ assert_one_line_error() {
 		[[ "$output" == *"$w"* ]] || { echo "missing '$w' in: $output" >&2; return 1; }
 	done
 }
+
+# start_target [--as-user] ARGS...: a sleeping process in a new user and
+# mount namespace (unshare -Urm ARGS), as root or as the test user, in
+# TARGET.  No function or subshell in between: $! must be the process
+# itself, and it must not hold bats' output open.
+start_target() {
+	if [ "$1" = --as-user ]; then
+		shift
+		setpriv --reuid="$NSB_TEST_USER" --regid=nogroup --clear-groups \
+			unshare -Urm "$@" </dev/null >/dev/null 2>&1 3>&- &
+	else
+		unshare -Urm "$@" </dev/null >/dev/null 2>&1 3>&- &
+	fi
+	TARGET=$!
+	PIDS+=("$TARGET")
+	local i
+	for i in $(seq 100); do
+		[ "$(readlink "/proc/$TARGET/ns/user")" != "$(readlink /proc/$$/ns/user)" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}

@@ -231,19 +231,6 @@ import_image() {
 
 # ---- the hook alone, with a synthetic state: bad input and hostile rootfs
 
-# A sandbox process to be the container: its own user and mount namespace.
-start_target() {
-	unshare -Urm sleep 600 </dev/null >/dev/null 2>&1 3>&- &
-	TARGET=$!
-	PIDS+=("$TARGET")
-	local i
-	for i in $(seq 100); do
-		[ "$(readlink /proc/$TARGET/ns/user)" != "$(readlink /proc/$$/ns/user)" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 state() {
 	printf '{"ociVersion":"1.0.2","id":"corpus","status":"creating","pid":%s,"bundle":"%s"}' "$1" "$2"
 }
@@ -294,7 +281,7 @@ corpus_case() {
 		b="$NSB_BIN_DIR/$c"
 		make_bundle "$b" "$(fixture arm64)"
 		corpus_case "$b/rootfs" "$bait" "$c"
-		start_target
+		start_target sleep 600
 		run timeout 20 "$HOOK" prestart <<< "$(state "$TARGET" "$b")"
 		assert_one_line_error "mount point" || { echo "case $c" >&2; return 1; }
 		! grep binfmt_misc "/proc/$TARGET/mountinfo" || { echo "case $c mounted" >&2; return 1; }
@@ -309,7 +296,7 @@ corpus_case() {
 	# resolved on the host this would be the host's x86_64 busybox
 	ln -s ../../../../../../../../../bin/busybox "$b/rootfs/app"
 	set_process "$b" '["/app","uname","-m"]'
-	start_target
+	start_target sleep 600
 	run "$HOOK" prestart <<< "$(state "$TARGET" "$b")"
 	[ "$status" -eq 0 ]
 	grep -q "$b/rootfs/proc/sys/fs/binfmt_misc .* binfmt_misc" "/proc/$TARGET/mountinfo"

@@ -7,23 +7,6 @@ load helpers
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# A sleeping process in a new user+mount namespace of the test user.  No
-# function or subshell in between: $! must be the process itself, and it
-# must not hold bats' output open.
-start_target() {
-	setpriv --reuid="$NSB_TEST_USER" --regid=nogroup --clear-groups \
-		unshare -Urm "$@" </dev/null >/dev/null 2>&1 3>&- &
-	TARGET=$!
-	PIDS+=("$TARGET")
-	# Wait until it is in its own user namespace.
-	local i
-	for i in $(seq 100); do
-		[ "$(readlink /proc/$TARGET/ns/user)" != "$(readlink /proc/1/ns/user)" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
 # A bare root file system: a static x86_64 busybox and the mount point.
 make_rootfs() {
 	ROOTFS="$NSB_BIN_DIR/rootfs"
@@ -39,7 +22,7 @@ in_target() {
 @test "install into an unprivileged sandbox, as that user" {
 	local bb
 	bb=$(fixture arm64)
-	start_target sleep 600
+	start_target --as-user sleep 600
 	run as_user "$NSB" install --pid "$TARGET" -e arm64
 	[ "$status" -eq 0 ]
 	[[ "$output" == qemu-aarch64*ok*"probe ran"* ]]
@@ -55,7 +38,7 @@ in_target() {
 @test "root installs into a user's sandbox; entries accumulate; duplicates refused" {
 	local bb
 	bb=$(fixture s390x)
-	start_target sleep 600
+	start_target --as-user sleep 600
 	run "$NSB" install --pid "$TARGET" -e aarch64 --level static
 	[ "$status" -eq 0 ]
 	run "$NSB" install --pid "$TARGET" -e s390x
@@ -81,7 +64,7 @@ in_target() {
 }
 
 @test "a failed verification leaves nothing behind" {
-	start_target sleep 600
+	start_target --as-user sleep 600
 	run as_user "$NSB" install --pid "$TARGET" -e riscv64 --emulator s390x=/bin/true
 	[ "$status" -eq 1 ]
 	assert_one_line_error "verify \`qemu-s390x\`" "probe exited with 0"
@@ -95,7 +78,7 @@ in_target() {
 	make_rootfs
 	# busybox picks its applet by argv[0], which the P flag keeps
 	install -D -m 755 "$bb" "$ROOTFS/rv/busybox"
-	start_target --root="$ROOTFS" /busybox sleep 600
+	start_target --as-user --root="$ROOTFS" /busybox sleep 600
 	run as_user "$NSB" install --pid "$TARGET" -e riscv64
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"probe ran (in the target's root)"* ]]
@@ -107,7 +90,7 @@ in_target() {
 @test "verify catches a dynamically linked emulator the sandbox cannot load" {
 	require qemu-aarch64
 	make_rootfs
-	start_target --root="$ROOTFS" /busybox sleep 600
+	start_target --as-user --root="$ROOTFS" /busybox sleep 600
 	run as_user "$NSB" install --pid "$TARGET" --emulator aarch64=/usr/bin/qemu-aarch64
 	[ "$status" -eq 1 ]
 	assert_one_line_error "dynamically linked" "not in the target's root" "qemu-user-static"
@@ -117,7 +100,7 @@ in_target() {
 
 @test "a dynamically linked emulator passes where its libraries are" {
 	require qemu-aarch64
-	start_target sleep 600
+	start_target --as-user sleep 600
 	run as_user "$NSB" install --pid "$TARGET" --emulator aarch64=/usr/bin/qemu-aarch64
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"dynamically linked"*"probe ran"* ]]
@@ -129,7 +112,7 @@ in_target() {
 	local bait="$NSB_BIN_DIR/bait"
 	mkdir -p "$bait/sys/fs/binfmt_misc"
 	ln -s "$bait" "$ROOTFS/proc"
-	start_target --root="$ROOTFS" /busybox sleep 600
+	start_target --as-user --root="$ROOTFS" /busybox sleep 600
 	run as_user "$NSB" install --pid "$TARGET" -e aarch64
 	[ "$status" -eq 1 ]
 	assert_one_line_error "mount point"
