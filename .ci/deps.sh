@@ -49,3 +49,6 @@ done
 
 # Real foreign-architecture binaries, from Debian's own packages.
 "$(dirname "$0")/../tests/fixtures/fetch-foreign.sh"
+
+# virtme-ng and udev, to boot the Linux 7.3 test kernel (make check-vm).
+"$(dirname "$0")/../tests/vm/setup.sh"
