@@ -1,0 +1,150 @@
+#!/bin/bash
+# run.sh - run the test suite built on this host inside a VM booted with the
+# Linux 7.3 test kernel (virtme-ng, the host's own root file system, read-only
+# with throwaway overlays).  `make check-vm` calls it; tests/vm/setup.sh
+# installs virtme-ng.
+#
+# Environment (make check-vm sets the first four, and the test environment
+# of `make check`, NSBINFMT, NSB_SRCDIR, ...; every exported NSB* variable
+# and CI reach the guest's tests):
+#   NSB_VM_SRCDIR    absolute source directory
+#   NSB_VM_BUILDDIR  absolute build directory (tests are built there)
+#   NSB_VM_TESTS     the tests, as in automake's TESTS
+#   NSB_VM_RESULTS   directory for the guest's results (default BUILDDIR/check-vm)
+#   NSB_KERNEL       the kernel (default SRCDIR/../shared/kernel/bzImage, then
+#                    /work/shared/kernel/bzImage)
+#   NSB_VM_TIMEOUT   cap on the whole VM run, seconds (default 1800)
+#   NSB_VM_MEMORY    guest memory (default 2G)
+#   NSB_FIXTURES     foreign binaries (default /var/cache/nsbinfmt/fixtures)
+#
+# Results: RESULTS/NAME.log and RESULTS/NAME.trs for every test plus the
+# kernel checks (vm-kernel), as `make check` leaves them, so .ci/run counts
+# them.  Exit status non-zero on any failed test, a missing result, a guest
+# that did not finish (crash, panic) or a VM run that hit the time cap.
+# The kernel is never built here.
+set -euo pipefail
+
+PROG=check-vm
+die() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit 1
+}
+
+: "${NSB_VM_SRCDIR:?run through make check-vm}" "${NSB_VM_BUILDDIR:?run through make check-vm}"
+: "${NSB_VM_TESTS:?run through make check-vm}"
+SRCDIR=$(cd "$NSB_VM_SRCDIR" && pwd -P)
+BUILDDIR=$(cd "$NSB_VM_BUILDDIR" && pwd -P)
+RESULTS=${NSB_VM_RESULTS:-$BUILDDIR/check-vm}
+TIMEOUT=${NSB_VM_TIMEOUT:-1800}
+FIXTURES=${NSB_FIXTURES:-/var/cache/nsbinfmt/fixtures}
+
+# The kernel: CI clones the repository with shared/ beside it.
+KERNEL=${NSB_KERNEL:-}
+if [[ -z $KERNEL ]]; then
+	for k in "$SRCDIR/../shared/kernel/bzImage" /work/shared/kernel/bzImage; do
+		if [[ -f $k ]]; then
+			KERNEL=$k
+			break
+		fi
+	done
+	[[ -n $KERNEL ]] || die "no kernel: neither $SRCDIR/../shared/kernel/bzImage nor /work/shared/kernel/bzImage (set NSB_KERNEL)"
+fi
+[[ -f $KERNEL ]] || die "kernel $KERNEL not found"
+KERNEL=$(cd "$(dirname "$KERNEL")" && pwd -P)/$(basename "$KERNEL")
+command -v vng >/dev/null || die "vng not found: run tests/vm/setup.sh (as root)"
+[[ -x $BUILDDIR/nsbinfmt ]] || die "$BUILDDIR/nsbinfmt not built"
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+RESULTS=$(cd "$RESULTS" && pwd -P)
+
+# What the guest needs to know: the test environment of make check.
+{
+	declare -p NSB_VM_TESTS
+	printf 'NSB_VM_SRCDIR=%q\nNSB_VM_BUILDDIR=%q\n' "$SRCDIR" "$BUILDDIR"
+	for v in $(compgen -e); do
+		case $v in
+		NSB_VM_*) ;;
+		NSB* | CI) printf 'export %s=%q\n' "$v" "${!v}" ;;
+		esac
+	done
+} >"$RESULTS/env"
+
+vng_args=(--run "$KERNEL" --disable-kvm --disable-microvm
+	--cpus "$(nproc)" --memory "${NSB_VM_MEMORY:-2G}" --rwdir "$RESULTS")
+# /var/cache is a fresh tmpfs in the guest: share the fixtures explicitly.
+[[ -d $FIXTURES ]] && vng_args+=(--rodir "$FIXTURES=$FIXTURES")
+
+echo "$PROG: booting $KERNEL under TCG, results in $RESULTS"
+t0=$(date +%s.%N)
+# Never let vng read our stdin.  The console (the guest's output, kernel
+# messages of a crash) is kept in RESULTS/console.log.
+set +e
+timeout -k 30 "$TIMEOUT" vng "${vng_args[@]}" \
+	--exec "$(printf '%q ' bash "$SRCDIR/tests/vm/guest.sh" "$RESULTS")" </dev/null 2>&1 |
+	tee "$RESULTS/console.log"
+rc=${PIPESTATUS[0]}
+set -e
+t1=$(date +%s.%N)
+
+failed=()
+if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+	failed+=("the VM run hit the cap of $TIMEOUT s (NSB_VM_TIMEOUT)")
+elif [[ $rc -ne 0 ]]; then
+	failed+=("vng exited with status $rc")
+fi
+# (timeout signals its whole process group: vng and its qemu.)
+
+# Where the time went.
+echo
+echo "=== $PROG: time"
+if [[ -f $RESULTS/started ]]; then
+	boot=$(awk -v a="$t0" -v b="$(stat -c %.9Y "$RESULTS/started")" 'BEGIN { printf "%.1f", b - a }')
+	printf '%-28s %7s s (vng start to the guest script, host clock)\n' boot "$boot"
+	cat "$RESULTS/times"
+	awk -v a="$t0" -v b="$t1" -v boot="$boot" '{ s += $2 }
+		END { printf "%-28s %7.1f s\n%-28s %7.1f s\n", "shutdown and the rest", b - a - boot - s, "total", b - a }' \
+		"$RESULTS/times"
+else
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%-28s %7.1f s (the guest script never started)\n", "total", b - a }'
+fi
+
+# The guest's own verdict, then every result.
+if [[ ! -f $RESULTS/status ]]; then
+	failed+=("the guest script did not finish (kernel crash, or killed)")
+elif [[ $(<"$RESULTS/status") != 0 ]]; then
+	failed+=("the guest script exited with status $(<"$RESULTS/status")")
+fi
+echo
+echo "=== $PROG: results on $(sed -n 's/^# kernel //p' "$RESULTS/vm-kernel.log" 2>/dev/null || echo '?')"
+read -r -a tests <<<"$NSB_VM_TESTS"
+for name in vm-kernel "${tests[@]}"; do
+	trs=$RESULTS/$name.trs
+	if [[ ! -s $trs ]]; then
+		echo "MISSING $name"
+		failed+=("no result for $name")
+		continue
+	fi
+	verdict=$(sed -n 's/^:global-test-result: //p' "$trs")
+	counts=$(awk '/^:test-result:/ { c[$2]++ } END { for (k in c) printf "%s%s=%d", (n++ ? " " : ""), k, c[k] }' "$trs")
+	printf '%-7s %-28s %s\n' "${verdict:-ERROR}" "$name" "$counts"
+	if grep -qE '^:test-result: (FAIL|XPASS|ERROR)' "$trs" || [[ ${verdict:-ERROR} =~ ^(FAIL|XPASS|ERROR)$ ]]; then
+		failed+=("$name")
+		echo "--- $RESULTS/$name.log:"
+		grep -vE '^ok ' "$RESULTS/$name.log" | sed 's/^/    /' | tail -60
+	fi
+done
+# Diagnostics worth seeing on every run: the kernel checks and the
+# differential test's summary.
+echo
+grep -hE '^# ' "$RESULTS/vm-kernel.log" 2>/dev/null | sed 's/^# //' || true
+grep -hE '^(ok|not ok) .*(compared|accepted)|^# kernel grammar' "$RESULTS/tests/diff/rule-diff.log" 2>/dev/null || true
+
+echo
+if [[ ${#failed[@]} -gt 0 ]]; then
+	for f in "${failed[@]}"; do
+		printf '%s: FAILED: %s\n' "$PROG" "$f" >&2
+	done
+	exit 1
+fi
+echo "$PROG: all passed on $(uname -s) $(sed -n 's/^# kernel //p' "$RESULTS/vm-kernel.log")"
