@@ -76,7 +76,7 @@ echo "started $(uptime_s)" >"$RESULTS/started"
 : "${NSB_VM_SRCDIR:?}" "${NSB_VM_BUILDDIR:?}" "${NSB_VM_TESTS:?}"
 SELF=$NSB_VM_SRCDIR/tests/vm/guest.sh
 DRIVER=$NSB_VM_SRCDIR/build-aux/tap-driver.sh
-PER_TEST_TIMEOUT=${NSB_VM_TEST_TIMEOUT:-600}
+PER_TEST_TIMEOUT=${NSB_VM_TEST_TIMEOUT:-900}
 
 # The guest's /var/cache is a fresh tmpfs; run.sh shares the host's
 # fixtures with --rodir at the same path, so nothing else is needed here.
@@ -89,10 +89,15 @@ run_tap() {
 	shift
 	mkdir -p "$RESULTS/$(dirname "$name")"
 	t0=$(uptime_s)
+	# On the console: what is not a plain PASS (the .log has everything).
+	set +e
 	env AM_TAP_AWK=awk timeout -k 10 "$PER_TEST_TIMEOUT" bash "$DRIVER" \
 		--test-name "$name" --log-file "$RESULTS/$name.log" \
 		--trs-file "$RESULTS/$name.trs" --color-tests no \
-		--enable-hard-errors yes --expect-failure no -- "$@" || rc=$?
+		--enable-hard-errors yes --expect-failure no -- "$@" |
+		{ grep -v '^PASS: ' || true; }
+	rc=${PIPESTATUS[0]}
+	set -e
 	t1=$(uptime_s)
 	awk -v n="$name" -v a="$t0" -v b="$t1" 'BEGIN { printf "%-28s %7.1f s\n", n, b - a }' >>"$RESULTS/times"
 	if [[ $rc -eq 124 || $rc -eq 137 ]]; then

@@ -15,6 +15,7 @@
 #                    /work/shared/kernel/bzImage)
 #   NSB_VM_TIMEOUT   cap on the whole VM run, seconds (default 1800)
 #   NSB_VM_MEMORY    guest memory (default 2G)
+#   NSB_VM_TEST_TIMEOUT  cap on each test in the guest, seconds (default 900)
 #   NSB_FIXTURES     foreign binaries (default /var/cache/nsbinfmt/fixtures)
 #
 # Results: RESULTS/NAME.log and RESULTS/NAME.trs for every test plus the
@@ -64,7 +65,7 @@ RESULTS=$(cd "$RESULTS" && pwd -P)
 	printf 'NSB_VM_SRCDIR=%q\nNSB_VM_BUILDDIR=%q\n' "$SRCDIR" "$BUILDDIR"
 	for v in $(compgen -e); do
 		case $v in
-		NSB_VM_*) ;;
+		NSB_VM_SRCDIR | NSB_VM_BUILDDIR | NSB_VM_TESTS) ;;
 		NSB* | CI) printf 'export %s=%q\n' "$v" "${!v}" ;;
 		esac
 	done
