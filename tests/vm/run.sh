@@ -72,9 +72,30 @@ RESULTS=$(cd "$RESULTS" && pwd -P)
 } >"$RESULTS/env"
 
 vng_args=(--run "$KERNEL" --disable-kvm --disable-microvm
-	--cpus "$(nproc)" --memory "${NSB_VM_MEMORY:-2G}" --rwdir "$RESULTS")
-# /var/cache is a fresh tmpfs in the guest: share the fixtures explicitly.
+	--cpus "$(nproc)" --memory "${NSB_VM_MEMORY:-2G}")
+# The guest sees the host's root, but virtme-ng covers these with a fresh
+# tmpfs: what the tests need from below them is shared explicitly, at the
+# same path (the fixtures live in /var/cache; a checkout or build may be in
+# /var/tmp).  Read-only shares first, the results (read-write) last.
+GUEST_TMPFS=(/run /var/tmp /var/cache /var/log /var/lib/private /var/lib/apt)
+hidden_in_guest() {
+	local m
+	for m in "${GUEST_TMPFS[@]}"; do
+		[[ $1/ == "$m"/* ]] && return 0
+	done
+	return 1
+}
+hidden_in_guest "$SRCDIR" && vng_args+=(--rodir "$SRCDIR=$SRCDIR")
+if [[ $BUILDDIR/ != "$SRCDIR"/* ]] && hidden_in_guest "$BUILDDIR"; then
+	vng_args+=(--rodir "$BUILDDIR=$BUILDDIR")
+fi
 [[ -d $FIXTURES ]] && vng_args+=(--rodir "$FIXTURES=$FIXTURES")
+# Writable in the guest, untouched on the host: the Nix store (the nix
+# tests build into it) and root's home, which virtme-ng leaves read-only.
+for d in /nix /root; do
+	[[ -d $d ]] && vng_args+=(--overlay-rwdir "$d")
+done
+vng_args+=(--rwdir "$RESULTS=$RESULTS")
 
 echo "$PROG: booting $KERNEL under TCG, results in $RESULTS"
 t0=$(date +%s.%N)
