@@ -43,9 +43,9 @@ nsb_read_fd (int fd, size_t max, char **out, size_t *len, nsb_error_t *err)
       if (used == cap)
         {
           char *nb;
-          if (cap >= max)
+          if (cap > max)
             break;
-          cap = cap * 2 > max ? max : cap * 2;
+          cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
           nb = realloc (buf, cap + 1);
           if (nb == NULL)
             {
@@ -65,6 +65,11 @@ nsb_read_fd (int fd, size_t max, char **out, size_t *len, nsb_error_t *err)
       if (n == 0)
         break;
       used += (size_t)n;
+    }
+  if (used > max)
+    {
+      free (buf);
+      return nsb_error_set (err, E2BIG, "larger than %zu bytes", max);
     }
   buf[used] = '\0';
   *out = buf;

@@ -122,8 +122,9 @@ hook_main (struct hook *h, nsb_error_t *err)
   cleanup_free char *input = NULL;
   size_t len;
 
-  if (nsb_read_fd (STDIN_FILENO, NSB_OCI_JSON_MAX, &input, &len, err) < 0
-      || nsb_oci_state_parse (input, len, &h->st, err) < 0)
+  if (nsb_read_fd (STDIN_FILENO, NSB_OCI_JSON_MAX, &input, &len, err) < 0)
+    return nsb_error_prefix (err, "the OCI state on stdin");
+  if (nsb_oci_state_parse (input, len, &h->st, err) < 0)
     return -1;
   if (strcmp (h->st.status, "stopped") == 0)
     return poststop (h, err);

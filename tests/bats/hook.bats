@@ -245,6 +245,8 @@ state() {
 	done
 	run "$HOOK" prestart <<< "$(state 1 "$NSB_BIN_DIR/nonexistent")"
 	assert_one_line_error "bundle" "No such file"
+	run sh -c "head -c 5000000 /dev/zero | tr '\\0' ' ' | '$HOOK' prestart"
+	assert_one_line_error "the OCI state on stdin" "larger than"
 }
 
 @test "the container's pid is gone before the hook runs" {
