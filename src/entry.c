@@ -23,12 +23,10 @@ hex_decode (const char *hex, uint8_t *out, size_t max, size_t *len)
     return -1;
   for (size_t i = 0; i < n / 2; i++)
     {
-      unsigned v;
-      if (sscanf (hex + 2 * i, "%2x", &v) != 1
-          || !strchr ("0123456789abcdefABCDEF", hex[2 * i])
-          || !strchr ("0123456789abcdefABCDEF", hex[2 * i + 1]))
+      int hi = nsb_hex_digit (hex[2 * i]), lo = nsb_hex_digit (hex[2 * i + 1]);
+      if (hi < 0 || lo < 0)
         return -1;
-      out[i] = (uint8_t)v;
+      out[i] = (uint8_t)(hi << 4 | lo);
     }
   *len = n / 2;
   return 0;

@@ -155,6 +155,7 @@ nsb_refs_drop (const char *dir, const char *container, nsb_error_t *err)
 {
   cleanup_close int dfd = -1, mntfd = -1;
   struct dirent *de;
+  int ret = 0;
   DIR *d;
 
   if (!safe_name (container))
@@ -179,10 +180,10 @@ nsb_refs_drop (const char *dir, const char *container, nsb_error_t *err)
           && nsb_write_file_at (mntfd, de->d_name, "-1", 2, NULL) < 0
           && errno != ENOENT)
         {
-          nsb_error_errno (err, "remove entry %s", de->d_name);
+          ret = nsb_error_errno (err, "remove entry %s", de->d_name);
           break;
         }
     }
   closedir (d);
-  return err && *err ? -1 : 0;
+  return ret;
 }

@@ -167,17 +167,6 @@ scanarg (struct parser *ps, char *s)
   return s;
 }
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = (char)tolower ((unsigned char)c);
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
 /* string_unescape(UNESCAPE_HEX) into OUT; stops at the first NUL. */
 static size_t
 unescape_hex (const char *src, uint8_t *out)
@@ -189,12 +178,12 @@ unescape_hex (const char *src, uint8_t *out)
       if (src[0] == '\\' && src[1] != '\0')
         {
           src++;
-          if (src[0] == 'x' && hex_value (src[1]) >= 0)
+          if (src[0] == 'x' && nsb_hex_digit (src[1]) >= 0)
             {
-              int v = hex_value (src[1]);
+              int v = nsb_hex_digit (src[1]);
               src += 2;
-              if (hex_value (*src) >= 0)
-                v = (v << 4) | hex_value (*src++);
+              if (nsb_hex_digit (*src) >= 0)
+                v = (v << 4) | nsb_hex_digit (*src++);
               out[n++] = (uint8_t)v;
               continue;
             }

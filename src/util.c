@@ -172,3 +172,15 @@ nsb_fork_piped (int *fd, nsb_error_t *err)
   *fd = pid == 0 ? p[1] : p[0];
   return pid;
 }
+
+int
+nsb_hex_digit (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}

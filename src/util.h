@@ -84,6 +84,9 @@ pid_t nsb_fork_piped (int *fd, nsb_error_t *err);
 /* Do two fds name the same file? */
 bool nsb_same_file (int a, int b);
 
+/* The value of hex digit C, or -1. */
+int nsb_hex_digit (char c);
+
 /* Parse a decimal int in [min, max]; false on anything else. */
 bool nsb_parse_int (const char *s, long long min, long long max,
                     long long *out);
