@@ -24,6 +24,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# The BPF selector: libbpf >= 1.3 (sleepable struct_ops) and a bpftool
+# that knows struct_ops, from the release's backports (bookworm: libbpf
+# 1.4.6, bpftool 7.5), through a private source list.
+if ! pkg-config --atleast-version=1.3 libbpf 2>/dev/null ||
+	! command -v bpftool >/dev/null; then
+	# shellcheck source=tests/fixtures/apt-private.sh
+	. "$(dirname "$0")/../tests/fixtures/apt-private.sh"
+	codename=$(. /etc/os-release && printf '%s' "$VERSION_CODENAME")
+	apt_private_install_from /var/cache/nsbinfmt/apt-backports \
+		"$codename-backports" libbpf-dev bpftool
+fi
+
 # Nothing above may have mounted or written the host's table.
 if grep -qs ' /proc/sys/fs/binfmt_misc binfmt_misc ' /proc/self/mountinfo; then
 	echo "deps: the host's binfmt_misc is mounted; something registered host-wide" >&2

@@ -522,6 +522,28 @@ entry_is (int mntfd, const struct nsb_rule *rule, nsb_error_t *err)
   return same;
 }
 
+/* Verify what the install registered: an entry per rule, or the
+ * selector's entry SELECTOR_ENTRY. */
+static int
+verify_all (struct nsb_target *t, int mntfd, struct install_args *a,
+            const char *selector_entry, struct nsb_report *rep,
+            nsb_error_t *err)
+{
+  size_t n = selector_entry != NULL ? 1 : a->n;
+
+  for (size_t i = 0; a->o->verify != NSB_VERIFY_NONE && i < n; i++)
+    if (nsb_verify_entry (mntfd,
+                          selector_entry ? selector_entry : a->rules[i].name,
+                          t->root_fd, t->host_root_fd, a->o->verify, rep, err)
+        < 0)
+      return -1;
+  for (size_t i = 0; i < rep->n; i++)
+    if (rep->checks[i].status == NSB_CHECK_FAILED)
+      return nsb_error_set (err, ENOEXEC, "verify `%s`: %s",
+                            rep->checks[i].name, rep->checks[i].detail);
+  return 0;
+}
+
 static int
 register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
                  char (*added)[NSB_ENTRY_NAME_MAX + 1], size_t *n_added,
@@ -529,6 +551,17 @@ register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
 {
   if (t->pid != 0 && nsb_chroot_fd (t->host_root_fd, err) < 0)
     return -1;
+  if (a->o->selector != NULL)
+    {
+      char name[NSB_SELECTOR_NAME_SIZE];
+      bool added_b;
+      if (nsb_selector_install (a->o->selector, mntfd, name, &added_b, err)
+          < 0)
+        return -1;
+      if (added_b)
+        snprintf (added[(*n_added)++], NSB_ENTRY_NAME_MAX + 1, "%s", name);
+      return verify_all (t, mntfd, a, name, rep, err);
+    }
   for (size_t i = 0; i < a->n; i++)
     {
       int r = nsb_instance_register (mntfd, &a->rules[i], err);
@@ -539,16 +572,7 @@ register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
       if (r == 0)
         memcpy (added[(*n_added)++], a->rules[i].name, NSB_ENTRY_NAME_MAX + 1);
     }
-  for (size_t i = 0; a->o->verify != NSB_VERIFY_NONE && i < a->n; i++)
-    if (nsb_verify_entry (mntfd, a->rules[i].name, t->root_fd, t->host_root_fd,
-                          a->o->verify, rep, err)
-        < 0)
-      return -1;
-  for (size_t i = 0; i < rep->n; i++)
-    if (rep->checks[i].status == NSB_CHECK_FAILED)
-      return nsb_error_set (err, ENOEXEC, "verify `%s`: %s",
-                            rep->checks[i].name, rep->checks[i].detail);
-  return 0;
+  return verify_all (t, mntfd, a, NULL, rep, err);
 }
 
 static int

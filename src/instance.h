@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "rule.h"
+#include "selector.h"
 #include "verify.h"
 
 #define NSB_DEFAULT_MOUNTPOINT "/proc/sys/fs/binfmt_misc"
@@ -62,6 +63,9 @@ struct nsb_install_opts
   const char *mountpoint; /* NULL: NSB_DEFAULT_MOUNTPOINT */
   bool writable;          /* leave the mount read-write */
   enum nsb_verify_level verify;
+  /* If set (nsb_selector_prepare), it serves all the rules: one B entry
+   * (NSB_SELECTOR_ENTRY...) instead of one entry per rule. */
+  struct nsb_selector *selector;
 };
 
 /* Mount (or reuse) the target's instance at the mount point, register the

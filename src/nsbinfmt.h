@@ -12,6 +12,7 @@
 #include "probe.h"
 #include "refs.h"
 #include "rule.h"
+#include "selector.h"
 #include "sources.h"
 #include "verify.h"
 

@@ -154,6 +154,7 @@ config_parse (const char *bundle, const char *json, size_t len,
       cfg->emulate = annotation (tree, NSB_ANNOTATION_EMULATE);
       cfg->verify = annotation (tree, NSB_ANNOTATION_VERIFY);
       cfg->on_failure = annotation (tree, NSB_ANNOTATION_ON_FAILURE);
+      cfg->handler = annotation (tree, NSB_ANNOTATION_HANDLER);
       ret = 0;
     }
   yajl_tree_free (tree);
@@ -192,6 +193,7 @@ nsb_oci_config_free (struct nsb_oci_config *cfg)
   free (cfg->emulate);
   free (cfg->verify);
   free (cfg->on_failure);
+  free (cfg->handler);
   memset (cfg, 0, sizeof (*cfg));
 }
 
@@ -261,6 +263,9 @@ nsb_oci_policy (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
                           ": `%s` is not fail or warn",
                           cfg->on_failure);
   pol->fail = cfg->on_failure == NULL || strcmp (cfg->on_failure, "warn");
+  if (cfg->handler
+      && nsb_handler_mode_parse (cfg->handler, &pol->handler, err) < 0)
+    return nsb_error_prefix (err, "annotation " NSB_ANNOTATION_HANDLER);
   return 0;
 }
 

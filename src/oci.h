@@ -14,6 +14,7 @@
 
 #include "catalog.h"
 #include "error.h"
+#include "selector.h"
 #include "verify.h"
 
 #define NSB_OCI_JSON_MAX (4 << 20) /* a larger state or config is refused */
@@ -23,6 +24,7 @@
 #define NSB_ANNOTATION_EMULATE NSB_ANNOTATION_PREFIX "emulate"
 #define NSB_ANNOTATION_VERIFY NSB_ANNOTATION_PREFIX "verify"
 #define NSB_ANNOTATION_ON_FAILURE NSB_ANNOTATION_PREFIX "on-failure"
+#define NSB_ANNOTATION_HANDLER NSB_ANNOTATION_PREFIX "handler"
 
 struct nsb_oci_state
 {
@@ -41,6 +43,7 @@ struct nsb_oci_config
   char *emulate;       /* nsbinfmt's annotations, or NULL */
   char *verify;
   char *on_failure;
+  char *handler;
 };
 
 enum nsb_oci_mode
@@ -58,6 +61,7 @@ struct nsb_oci_policy
   size_t n_arches;
   enum nsb_verify_level verify;
   bool fail; /* a failure stops the container (on-failure=fail) */
+  enum nsb_handler_mode handler;
 };
 
 /* The state a hook gets on stdin: id, pid, bundle. */

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "catalog.h"
 #include "elfinfo.h"
 #include "probe.h"
 #include "util.h"
@@ -72,15 +73,15 @@ set (struct nsb_check *c, int status, const char *fmt, ...)
   va_end (ap);
 }
 
-/* The interpreter itself: static, or its loader present in the root. */
+/* The interpreter itself: static, or its loader present in the root.
+ * FIXED: pre-opened (F, or bound to a B entry), so resolved on the host. */
 static void
-check_interpreter (const struct nsb_entry *e, int root_fd, int host_root_fd,
+check_interpreter (const char *path, bool fixed, int root_fd, int host_root_fd,
                    struct nsb_check *c)
 {
-  bool fixed = e->rule.flags & NSB_FLAG_F;
   cleanup_error nsb_error_t err = NULL;
-  cleanup_close int fd = nsb_open_in_root (
-      fixed ? host_root_fd : root_fd, e->rule.interpreter, O_RDONLY, 0, &err);
+  cleanup_close int fd = nsb_open_in_root (fixed ? host_root_fd : root_fd,
+                                           path, O_RDONLY, 0, &err);
   struct nsb_elf_info info;
 
   if (fd < 0)
@@ -89,7 +90,7 @@ check_interpreter (const struct nsb_entry *e, int root_fd, int host_root_fd,
     return set (c, NSB_CHECK_OK, "interpreter is not an ELF file");
   if (!info.has_interp)
     return set (c, NSB_CHECK_OK, "static interpreter%s",
-                fixed ? ", pre-opened (F)" : "");
+                fixed ? ", pre-opened" : "");
   nsb_closep (&fd);
   fd = nsb_open_in_root (root_fd, info.interp, O_PATH, 0, NULL);
   if (fd < 0)
@@ -180,6 +181,61 @@ run_probe (const uint8_t *img, size_t len, int root_fd, struct nsb_check *c)
                                      : "");
 }
 
+/* The probe check, after the interpreter's: R's magic picks the probe. */
+static void
+check_probe (const struct nsb_rule *r, int root_fd, struct nsb_check *c)
+{
+  uint8_t img[NSB_PROBE_MAX];
+  size_t len;
+
+  if (c->status != NSB_CHECK_OK)
+    return;
+  if (r == NULL || find_probe (r, img, &len) < 0)
+    return set (c, NSB_CHECK_UNVERIFIED,
+                "no probe matches this entry's magic");
+  run_probe (img, len, root_fd, c);
+}
+
+/* A B entry: a check per bound interpreter.  Its architecture is the one
+ * nsbinfmt bound it for (qemu-ARCH, catalog.c); the probe runs through the
+ * entry's handler, which must pick that interpreter. */
+static int
+verify_bound (const struct nsb_entry *e, int root_fd, int host_root_fd,
+              enum nsb_verify_level level, struct nsb_report *rep,
+              nsb_error_t *err)
+{
+  cleanup_free struct nsb_rule *r = malloc (sizeof (*r));
+  struct nsb_check c = { .status = NSB_CHECK_UNVERIFIED };
+
+  if (r == NULL)
+    return nsb_error_errno (err, "verify");
+  snprintf (c.name, sizeof (c.name), "%.*s", NSB_ENTRY_NAME_MAX, e->rule.name);
+  snprintf (c.interpreter, sizeof (c.interpreter), "%s", e->rule.interpreter);
+  snprintf (c.detail, sizeof (c.detail),
+            "B entry (handler %.64s) binds no interpreter",
+            e->rule.interpreter);
+  if (e->n_bound == 0)
+    return nsb_report_add (rep, &c, err);
+  for (size_t i = 0; i < e->n_bound; i++)
+    {
+      const char *n = e->bound[i].name;
+      const struct nsb_arch *a
+          = strncmp (n, "qemu-", 5) == 0 ? nsb_catalog_lookup (n + 5) : NULL;
+      bool known = a != NULL && nsb_arch_rule (a, "/", r, NULL) == 0;
+
+      c.status = NSB_CHECK_OK;
+      snprintf (c.name, sizeof (c.name), "%.*s/%s",
+                NSB_ENTRY_NAME_MAX - NSB_BOUND_NAME_MAX - 1, e->rule.name, n);
+      snprintf (c.interpreter, sizeof (c.interpreter), "%s", e->bound[i].path);
+      check_interpreter (e->bound[i].path, true, root_fd, host_root_fd, &c);
+      if (level == NSB_VERIFY_PROBE)
+        check_probe (known ? r : NULL, root_fd, &c);
+      if (nsb_report_add (rep, &c, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 int
 nsb_verify_entry (int mntfd, const char *name, int root_fd, int host_root_fd,
                   enum nsb_verify_level level, struct nsb_report *rep,
@@ -188,7 +244,6 @@ nsb_verify_entry (int mntfd, const char *name, int root_fd, int host_root_fd,
   struct nsb_check c = { .status = NSB_CHECK_OK };
   struct nsb_entry *e = calloc (1, sizeof (*e));
   cleanup_free char *text = NULL;
-  uint8_t img[NSB_PROBE_MAX];
   size_t len;
   int ret;
 
@@ -199,26 +254,25 @@ nsb_verify_entry (int mntfd, const char *name, int root_fd, int host_root_fd,
   ret = nsb_read_file_at (mntfd, name, 65536, &text, &len, err);
   if (ret == 0)
     ret = nsb_entry_parse (text, len, e, err);
-  if (ret < 0)
+  if (ret == 0)
     {
-      free (e);
-      return ret;
-    }
-  snprintf (c.interpreter, sizeof (c.interpreter), "%s", e->rule.interpreter);
-  if (!e->enabled)
-    set (&c, NSB_CHECK_FAILED, "entry is disabled");
-  else if (e->rule.type == 'B')
-    set (&c, NSB_CHECK_UNVERIFIED, "B entry: bound interpreters not checked");
-  else
-    check_interpreter (e, root_fd, host_root_fd, &c);
-  if (c.status == NSB_CHECK_OK && level == NSB_VERIFY_PROBE)
-    {
-      if (find_probe (&e->rule, img, &len) < 0)
-        set (&c, NSB_CHECK_UNVERIFIED, "no probe matches this entry's magic");
+      snprintf (c.interpreter, sizeof (c.interpreter), "%s",
+                e->rule.interpreter);
+      if (!e->enabled)
+        set (&c, NSB_CHECK_FAILED, "entry is disabled");
+      else if (e->rule.type == NSB_TYPE_BPF)
+        ret = verify_bound (e, root_fd, host_root_fd, level, rep, err);
       else
-        run_probe (img, len, root_fd, &c);
+        {
+          check_interpreter (e->rule.interpreter, e->rule.flags & NSB_FLAG_F,
+                             root_fd, host_root_fd, &c);
+          if (level == NSB_VERIFY_PROBE)
+            check_probe (&e->rule, root_fd, &c);
+        }
+      if (ret == 0 && !(e->enabled && e->rule.type == NSB_TYPE_BPF))
+        ret = nsb_report_add (rep, &c, err);
+      nsb_entry_free (e);
     }
-  nsb_entry_free (e);
   free (e);
-  return nsb_report_add (rep, &c, err);
+  return ret;
 }

@@ -65,6 +65,12 @@ static const char usage_text[]
       "nix-build)\n"
       "  -m, --mountpoint PATH  where in the target "
       "(default " NSB_DEFAULT_MOUNTPOINT ")\n"
+      "  -H, --handler auto|magic|bpf  one magic entry per rule, or one B "
+      "entry\n"
+      "                         backed by the bpf selector (Linux >= 7.3, "
+      "root);\n"
+      "                         auto: the selector where it loads "
+      "(default)\n"
       "\n"
       "See nsbinfmt(1).\n";
 
@@ -73,6 +79,7 @@ struct options
   pid_t pid;
   bool json, all_entries, writable, emulate_all, keep_ids;
   int level; /* -1: the command's default */
+  enum nsb_handler_mode handler;
   const char *mountpoint;
   char **emulate;
   size_t n_emulate;
@@ -135,6 +142,7 @@ parse_options (int argc, char **argv, struct options *o)
     { "writable", no_argument, NULL, 'w' },
     { "mountpoint", required_argument, NULL, 'm' },
     { "keep-ids", no_argument, NULL, 'k' },
+    { "handler", required_argument, NULL, 'H' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -143,7 +151,7 @@ parse_options (int argc, char **argv, struct options *o)
 
   memset (o, 0, sizeof (*o));
   o->level = -1;
-  while ((c = getopt_long (argc, argv, "+p:jae:E:r:l:wm:kh", longopts, NULL))
+  while ((c = getopt_long (argc, argv, "+p:jae:E:r:l:wm:kH:h", longopts, NULL))
          != -1)
     switch (c)
       {
@@ -181,6 +189,10 @@ parse_options (int argc, char **argv, struct options *o)
         break;
       case 'k':
         o->keep_ids = true;
+        break;
+      case 'H':
+        if (nsb_handler_mode_parse (optarg, &o->handler, NULL) < 0)
+          die_usage ("--handler takes auto, magic or bpf", optarg);
         break;
       case 'h':
         fputs (usage_text, stdout);
@@ -259,6 +271,25 @@ install_opts (const struct options *o, int default_level)
   return io;
 }
 
+/* The bpf selector or magic entries (--handler); before any namespace is
+ * entered, since loading it takes the host's BPF rights.  Why the selector
+ * is not used, where it could have been, is said on stderr. */
+static int
+prepare_handler (const struct options *o, const struct nsb_ruleset *set,
+                 struct nsb_install_opts *io, nsb_error_t *err)
+{
+  char note[512];
+
+  if (nsb_selector_prepare (set->rules, set->n, o->handler, &io->selector,
+                            note, sizeof (note), err)
+      < 0)
+    return -1;
+  if (note[0] != '\0')
+    fprintf (stderr, "nsbinfmt: magic entries, not the bpf selector: %s\n",
+             note);
+  return 0;
+}
+
 /* execvp() without its fallback of running a file that is not executable
  * (ENOEXEC) as a shell script: a foreign binary without its entry must fail
  * with "Exec format error", as it would under crun or podman. */
@@ -305,6 +336,7 @@ cmd_run (int argc, char **argv, struct options *o)
   if (o->pid)
     die_usage ("run makes its own namespaces; --pid is for install", NULL);
   if (build_rules (o, &set, &err) < 0
+      || prepare_handler (o, &set, &io, &err) < 0
       || nsb_sandbox_enter (o->keep_ids, &err) < 0
       || nsb_target_open_self (&t, &err) < 0)
     die (err, EXIT_RUN_FAILED);
@@ -313,6 +345,7 @@ cmd_run (int argc, char **argv, struct options *o)
   nsb_target_close (&t);
   nsb_report_free (&rep);
   nsb_ruleset_free (&set);
+  nsb_selector_free (io.selector);
   exec_command (argv + optind);
   fprintf (stderr, "nsbinfmt: exec %s: %s\n", argv[optind], strerror (errno));
   return errno == ENOENT ? 127 : 126;
@@ -341,12 +374,14 @@ cmd_install (int argc, char **argv, struct options *o)
     die_usage ("install needs --pid PID", NULL);
   if (build_rules (o, &set, &err) < 0
       || nsb_target_open_pid (o->pid, &t, &err) < 0
+      || prepare_handler (o, &set, &io, &err) < 0
       || nsb_install (&t, set.rules, set.n, &io, &rep, &err) < 0)
     die (err, 1);
   print_report (&rep, o->json);
   nsb_target_close (&t);
   nsb_report_free (&rep);
   nsb_ruleset_free (&set);
+  nsb_selector_free (io.selector);
   return 0;
 }
 

@@ -85,20 +85,32 @@ install (struct hook *h, nsb_error_t *err)
       = { .mountpoint = NSB_DEFAULT_MOUNTPOINT, .verify = h->pol.verify };
   struct nsb_report rep = { 0 };
   struct nsb_target t;
-  char refs[PATH_MAX];
+  char refs[PATH_MAX], note[512];
   int ret = 0;
 
   if (nsb_target_open_pid (h->st.pid, &t, err) < 0)
     return -1;
   t.root_path = h->cfg.root;
   /* In a shared instance, record the references before registering: a
-   * poststop of another container must not remove what this one needs. */
-  if (shares_our_userns (&t)
-      && (nsb_refs_dir (refs, sizeof (refs), err) < 0
-          || nsb_refs_take (refs, h->st.id, &h->set, err) < 0))
-    ret = -1;
+   * poststop of another container must not remove what this one needs.
+   * Those count magic entries: a shared instance gets no selector (the
+   * hook of a rootless engine could not load one anyway). */
+  if (shares_our_userns (&t))
+    {
+      h->pol.handler = NSB_HANDLER_MAGIC;
+      if (nsb_refs_dir (refs, sizeof (refs), err) < 0
+          || nsb_refs_take (refs, h->st.id, &h->set, err) < 0)
+        ret = -1;
+    }
+  if (ret == 0)
+    ret = nsb_selector_prepare (h->set.rules, h->set.n, h->pol.handler,
+                                &io.selector, note, sizeof (note), err);
+  if (ret == 0 && note[0] != '\0')
+    fprintf (stderr,
+             "nsbinfmt-hook: magic entries, not the bpf selector: %s\n", note);
   if (ret == 0)
     ret = nsb_install (&t, h->set.rules, h->set.n, &io, &rep, err);
+  nsb_selector_free (io.selector);
   nsb_report_free (&rep);
   nsb_target_close (&t);
   return ret;

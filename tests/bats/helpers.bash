@@ -99,3 +99,46 @@ start_target() {
 	done
 	return 1
 }
+
+# Does the running kernel have the bpf selector's interface (Linux >= 7.3,
+# CONFIG_BINFMT_MISC_BPF: binfmt_misc_ops in its BTF)?
+has_selector() {
+	grep -qa binfmt_misc_ops /sys/kernel/btf/vmlinux 2>/dev/null
+}
+
+# For the tests only a kernel with the selector can run: they run in the
+# Linux 7.3 VM (make check-vm) and are skipped on an older host kernel,
+# which cannot run them; a 7.3 kernel without the selector fails them.
+require_selector() {
+	has_selector && return 0
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	if [ "$major" -gt 7 ] || { [ "$major" -eq 7 ] && [ "$minor" -ge 3 ]; }; then
+		echo "Linux $(uname -r) has no binfmt_misc_ops in its BTF" >&2
+		return 1
+	fi
+	skip "needs Linux >= 7.3 with CONFIG_BINFMT_MISC_BPF (make check-vm runs it)"
+}
+
+# On a kernel with the bpf selector an unprivileged `nsbinfmt run|install`
+# registers magic entries and says why in its first stderr line.
+# run_user ARGS...: `run as_user $NSB ARGS...` with that line checked (it
+# must not appear on other kernels) and dropped; $output is stdout, then
+# the rest of stderr.  selector.bats asserts the line itself.
+HANDLER_NOTE="nsbinfmt: magic entries, not the bpf selector: "
+run_user() {
+	run --separate-stderr as_user "$NSB" "$@"
+	local first=${stderr%%$'\n'*}
+	if [[ $first == "$HANDLER_NOTE"* ]]; then
+		has_selector || { echo "handler note on a kernel without the selector: $first" >&2; return 1; }
+		stderr=${stderr#"$first"}
+		stderr=${stderr#$'\n'}
+	fi
+	if [ -n "$output" ] && [ -n "$stderr" ]; then
+		output=$output$'\n'$stderr
+	else
+		output=$output$stderr
+	fi
+	mapfile -t lines <<<"$output"
+	[ -n "$output" ] || lines=()
+}

@@ -74,11 +74,46 @@ crun_run() {
 	run crun_run run -b "$b" "nsb-r-$$"
 	[ "$status" -eq 0 ] && [ "$output" = riscv64 ]
 	make_bundle "$NSB_BIN_DIR/a" "$(fixture arm64)"
-	set_process "$NSB_BIN_DIR/a" '["/bin/sh","-c","busybox uname -m; ls /proc/sys/fs/binfmt_misc; echo -1 > /proc/sys/fs/binfmt_misc/status"]'
+	set_process "$NSB_BIN_DIR/a" '["/bin/sh","-c","busybox uname -m; grep -h interpreter /proc/sys/fs/binfmt_misc/* 2>/dev/null; echo -1 > /proc/sys/fs/binfmt_misc/status"]'
 	run crun_run run -b "$NSB_BIN_DIR/a" "nsb-a-$$"
 	[ "${lines[0]}" = aarch64 ]
-	[[ "$output" == *qemu-aarch64* ]]
+	# a magic entry, or the bpf selector's (Linux >= 7.3)
+	[[ "${lines[1]}" == "interpreter /usr/bin/qemu-aarch64-static" ||
+		"${lines[1]}" == "bpf-interpreter qemu-aarch64 /usr/bin/qemu-aarch64-static" ]]
 	[[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "crun: the bpf selector serves arm64, riscv64 and s390x containers" {
+	require crun
+	require_selector
+	local arch want
+	for arch in arm64:aarch64 riscv64:riscv64 s390x:s390x; do
+		want=${arch#*:}
+		arch=${arch%:*}
+		make_bundle "$NSB_BIN_DIR/$arch" "$(fixture "$arch")"
+		set_process "$NSB_BIN_DIR/$arch" \
+			'["/bin/sh","-c","busybox uname -m; cat /proc/sys/fs/binfmt_misc/nsbinfmt"]' \
+			'{"io.nsbinfmt.handler":"bpf","io.nsbinfmt.verify":"probe"}'
+		run crun_run run -b "$NSB_BIN_DIR/$arch" "nsb-$arch-$$"
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = "$want" ]
+		[ "${lines[2]}" = "bpf nsbinfmt" ]
+		[ "${lines[3]}" = "bpf-interpreter qemu-$want /usr/bin/qemu-$want-static" ]
+	done
+}
+
+@test "annotation handler: magic entries when asked; a bad value stops the start" {
+	local b="$NSB_BIN_DIR/b"
+	make_bundle "$b" "$(fixture arm64)"
+	set_process "$b" '["/bin/sh","-c","busybox uname -m; ls /proc/sys/fs/binfmt_misc"]' \
+		'{"io.nsbinfmt.handler":"magic"}'
+	run runc run -b "$b" "nsb-m-$$"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = aarch64 ] && [[ "$output" == *qemu-aarch64* ]]
+	set_process "$b" '["/bin/busybox","true"]' '{"io.nsbinfmt.handler":"ebpf"}'
+	run runc run -b "$b" "nsb-hb-$$"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"annotation io.nsbinfmt.handler: handler \`ebpf\`: expected auto, magic or bpf"* ]]
 }
 
 @test "a native container gets no instance" {
@@ -93,11 +128,11 @@ crun_run() {
 @test "annotations: a list, and none" {
 	local b="$NSB_BIN_DIR/b"
 	make_bundle "$b" /bin/busybox
-	set_process "$b" '["/bin/sh","-c","ls /proc/sys/fs/binfmt_misc"]' \
+	set_process "$b" '["/bin/sh","-c","cat /proc/sys/fs/binfmt_misc/* 2>/dev/null | grep interpreter"]' \
 		'{"io.nsbinfmt.emulate":"arm64,linux/s390x","io.nsbinfmt.verify":"probe"}'
 	run runc run -b "$b" "nsb-l-$$"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *qemu-aarch64*qemu-s390x* ]]
+	[[ "$output" == *qemu-aarch64-static*qemu-s390x-static* ]]
 	make_bundle "$NSB_BIN_DIR/n" "$(fixture arm64)"
 	set_process "$NSB_BIN_DIR/n" '["/bin/busybox","true"]' '{"io.nsbinfmt.emulate":"none"}'
 	run runc run -b "$NSB_BIN_DIR/n" "nsb-none-$$"
@@ -141,11 +176,12 @@ crun_run() {
 	for i in $(seq 20); do
 		b="$NSB_BIN_DIR/p$i"
 		make_bundle "$b" "$(fixture arm64)"
-		# Odd ones also get s390x: each must see exactly its own entries.
+		# Odd ones also get s390x: each must see exactly its own emulators
+		# (magic entries, or interpreters bound to the bpf selector's).
 		if [ $((i % 2)) -eq 1 ]; then
-			set_process "$b" '["/bin/sh","-c","busybox uname -m; ls /proc/sys/fs/binfmt_misc | grep -c qemu"]' '{"io.nsbinfmt.emulate":"aarch64,s390x"}'
+			set_process "$b" '["/bin/sh","-c","busybox uname -m; cat /proc/sys/fs/binfmt_misc/* 2>/dev/null | grep -c interpreter"]' '{"io.nsbinfmt.emulate":"aarch64,s390x"}'
 		else
-			set_process "$b" '["/bin/sh","-c","busybox uname -m; ls /proc/sys/fs/binfmt_misc | grep -c qemu"]'
+			set_process "$b" '["/bin/sh","-c","busybox uname -m; cat /proc/sys/fs/binfmt_misc/* 2>/dev/null | grep -c interpreter"]'
 		fi
 	done
 	for i in $(seq 20); do

@@ -23,34 +23,35 @@ in_target() {
 	local bb
 	bb=$(fixture arm64)
 	start_target --as-user sleep 600
-	run as_user "$NSB" install --pid "$TARGET" -e arm64
+	run_user install --pid "$TARGET" -e arm64
 	[ "$status" -eq 0 ]
 	[[ "$output" == qemu-aarch64*ok*"probe ran"* ]]
 	run in_target "$bb" uname -m
 	[ "$output" = aarch64 ]
-	run as_user "$NSB" status --pid "$TARGET" --json
+	run_user status --pid "$TARGET" --json
 	echo "$output" | jq -e '.entries | map(.name) == ["qemu-aarch64"]'
 	run in_target sh -c 'echo -1 > /proc/sys/fs/binfmt_misc/status'
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Read-only file system"* ]]
 }
 
-@test "root installs into a user's sandbox; entries accumulate; duplicates refused" {
+@test "root installs magic entries into a user's sandbox; they accumulate; duplicates refused" {
+	# (the bpf selector's entries: selector.bats)
 	local bb
 	bb=$(fixture s390x)
 	start_target --as-user sleep 600
-	run "$NSB" install --pid "$TARGET" -e aarch64 --level static
+	run "$NSB" install -H magic --pid "$TARGET" -e aarch64 --level static
 	[ "$status" -eq 0 ]
-	run "$NSB" install --pid "$TARGET" -e s390x
+	run "$NSB" install -H magic --pid "$TARGET" -e s390x
 	[ "$status" -eq 0 ]
 	run in_target "$bb" uname -m
 	[ "$output" = s390x ]
 	# The same entry again is reused (installs are idempotent) ...
-	run "$NSB" install --pid "$TARGET" -e aarch64 --level static
+	run "$NSB" install -H magic --pid "$TARGET" -e aarch64 --level static
 	[ "$status" -eq 0 ]
 	# ... another one under its name is refused, and the call undone.
 	require qemu-aarch64
-	run "$NSB" install --pid "$TARGET" -e riscv64 --emulator aarch64=/usr/bin/qemu-aarch64
+	run "$NSB" install -H magic --pid "$TARGET" -e riscv64 --emulator aarch64=/usr/bin/qemu-aarch64
 	assert_one_line_error "qemu-aarch64" "has an entry of that name with another interpreter"
 	run "$NSB" status --pid "$TARGET" --json
 	echo "$output" | jq -e '.entries | map(.name) | sort == ["qemu-aarch64","qemu-s390x"]'
@@ -65,10 +66,10 @@ in_target() {
 
 @test "a failed verification leaves nothing behind" {
 	start_target --as-user sleep 600
-	run as_user "$NSB" install --pid "$TARGET" -e riscv64 --emulator s390x=/bin/true
+	run_user install --pid "$TARGET" -e riscv64 --emulator s390x=/bin/true
 	[ "$status" -eq 1 ]
 	assert_one_line_error "verify \`qemu-s390x\`" "probe exited with 0"
-	run as_user "$NSB" status --pid "$TARGET"
+	run_user status --pid "$TARGET"
 	assert_one_line_error "no binfmt_misc instance is mounted"
 }
 
@@ -79,7 +80,7 @@ in_target() {
 	# busybox picks its applet by argv[0], which the P flag keeps
 	install -D -m 755 "$bb" "$ROOTFS/rv/busybox"
 	start_target --as-user --root="$ROOTFS" /busybox sleep 600
-	run as_user "$NSB" install --pid "$TARGET" -e riscv64
+	run_user install --pid "$TARGET" -e riscv64
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"probe ran (in the target's root)"* ]]
 	run nsenter -t "$TARGET" -U -m -r --preserve-credentials /rv/busybox uname -m
@@ -91,17 +92,17 @@ in_target() {
 	require qemu-aarch64
 	make_rootfs
 	start_target --as-user --root="$ROOTFS" /busybox sleep 600
-	run as_user "$NSB" install --pid "$TARGET" --emulator aarch64=/usr/bin/qemu-aarch64
+	run_user install --pid "$TARGET" --emulator aarch64=/usr/bin/qemu-aarch64
 	[ "$status" -eq 1 ]
 	assert_one_line_error "dynamically linked" "not in the target's root" "qemu-user-static"
-	run as_user "$NSB" status --pid "$TARGET"
+	run_user status --pid "$TARGET"
 	assert_one_line_error "no binfmt_misc instance is mounted"
 }
 
 @test "a dynamically linked emulator passes where its libraries are" {
 	require qemu-aarch64
 	start_target --as-user sleep 600
-	run as_user "$NSB" install --pid "$TARGET" --emulator aarch64=/usr/bin/qemu-aarch64
+	run_user install --pid "$TARGET" --emulator aarch64=/usr/bin/qemu-aarch64
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"dynamically linked"*"probe ran"* ]]
 }
@@ -113,7 +114,7 @@ in_target() {
 	mkdir -p "$bait/sys/fs/binfmt_misc"
 	ln -s "$bait" "$ROOTFS/proc"
 	start_target --as-user --root="$ROOTFS" /busybox sleep 600
-	run as_user "$NSB" install --pid "$TARGET" -e aarch64
+	run_user install --pid "$TARGET" -e aarch64
 	[ "$status" -eq 1 ]
 	assert_one_line_error "mount point"
 	! grep -q "$bait" "/proc/$TARGET/mountinfo"

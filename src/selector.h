@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The per-container BPF selector (Linux >= 7.3, CONFIG_BINFMT_MISC_BPF):
+ * one B entry, backed by nsbinfmt's binfmt_misc_ops handler
+ * (src/bpf/selector.bpf.c), that serves what N magic entries would, with
+ * each emulator bound to the entry (pre-opened, as F does).
+ *
+ * The handler is loaded by a process that may (CAP_BPF, CAP_PERFMON and
+ * CAP_SYS_ADMIN in the initial user namespace: root), before anything
+ * enters the target; nsb_install() then attaches it from inside the
+ * target's user namespace (handlers are per user namespace), registers the
+ * B entry disabled, binds the interpreters, enables it and lets the link
+ * go: the entry keeps the handler alive, for as long as the instance lives.
+ */
+#ifndef NSB_SELECTOR_H
+#define NSB_SELECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "rule.h"
+
+/* The B entry's name: "nsbinfmt", then "nsbinfmt.1" ... for each further
+ * install with other interpreters into the same instance. */
+#define NSB_SELECTOR_ENTRY "nsbinfmt"
+#define NSB_SELECTOR_ENTRIES_MAX 16
+#define NSB_SELECTOR_NAME_SIZE 16
+
+enum nsb_handler_mode
+{
+  NSB_HANDLER_AUTO,  /* the selector where it loads, else magic entries */
+  NSB_HANDLER_MAGIC, /* magic entries only */
+  NSB_HANDLER_BPF,   /* the selector or an error */
+};
+
+/* "auto", "magic", "bpf" */
+int nsb_handler_mode_parse (const char *s, enum nsb_handler_mode *mode,
+                            nsb_error_t *err);
+
+struct nsb_selector;
+
+/* Can the selector serve RULE (a pre-opened magic rule whose mask looks
+ * at no more than the selector compares)?  If not, *WHY says why. */
+bool nsb_rule_selectable (const struct nsb_rule *rule, const char **why);
+
+/*
+ * Decide how RULES are installed, before entering the target: *SEL is the
+ * loaded selector serving all of them, or NULL for magic entries.  In
+ * NSB_HANDLER_AUTO mode a kernel older than 7.3 gives NULL silently; a
+ * selector that cannot be used (a rule it cannot serve, no BPF rights, no
+ * binfmt_misc_ops in the kernel) gives NULL and a line in NOTE saying why.
+ * In NSB_HANDLER_BPF mode those are errors.
+ */
+int nsb_selector_prepare (const struct nsb_rule *rules, size_t n,
+                          enum nsb_handler_mode mode,
+                          struct nsb_selector **sel, char *note,
+                          size_t note_size, nsb_error_t *err);
+void nsb_selector_free (struct nsb_selector *sel);
+
+/* In the target's user namespace, with the interpreters' root as ours:
+ * attach the handler, register a B entry through the instance at MNTFD,
+ * bind, enable; its name is left in NAME.  An entry with the same bindings
+ * already there is reused (*ADDED false); entries with other bindings stay
+ * (they are sealed) and this one gets the next name.  On failure nothing
+ * is left. */
+int nsb_selector_install (struct nsb_selector *sel, int mntfd,
+                          char name[NSB_SELECTOR_NAME_SIZE], bool *added,
+                          nsb_error_t *err);
+
+#endif
