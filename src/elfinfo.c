@@ -3,7 +3,9 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "elfinfo.h"
 #include "util.h"
@@ -61,6 +63,8 @@ read_interp (int fd, struct nsb_elf_info *info, uint64_t phoff,
           || info->interp[size - 1] != '\0')
         return nsb_error_set (err, ENOEXEC, "bad PT_INTERP");
       info->has_interp = true;
+      info->interp_off = off;
+      info->interp_size = size;
       return 0;
     }
   return 0;
@@ -95,4 +99,40 @@ nsb_elf_inspect_fd (int fd, struct nsb_elf_info *info, nsb_error_t *err)
                         rd16 (h + 56, be), err);
   return read_interp (fd, info, rd32 (h + 28, be), rd16 (h + 42, be),
                       rd16 (h + 44, be), err);
+}
+
+int
+nsb_elf_set_interp (int fd, const char *interp, nsb_error_t *err)
+{
+  cleanup_free struct nsb_elf_info *info = malloc (sizeof (*info));
+  cleanup_free char *buf = NULL;
+  size_t len = strlen (interp);
+
+  if (info == NULL)
+    return nsb_error_errno (err, "relocate");
+  if (interp[0] != '/' && strncmp (interp, "$ORIGIN/", 8) != 0)
+    return nsb_error_set (err, EINVAL,
+                          "`%s` is neither absolute nor $ORIGIN/...: the "
+                          "kernel would resolve it against the caller's "
+                          "directory",
+                          interp);
+  if (nsb_elf_inspect_fd (fd, info, err) < 0)
+    return -1;
+  if (!info->has_interp)
+    return nsb_error_set (err, EINVAL,
+                          "statically linked: no PT_INTERP to rewrite");
+  if (len + 1 > info->interp_size)
+    return nsb_error_set (err, ENOSPC,
+                          "`%s` needs %zu bytes, PT_INTERP has %llu (relink "
+                          "with a longer --dynamic-linker)",
+                          interp, len + 1,
+                          (unsigned long long)info->interp_size);
+  buf = calloc (1, info->interp_size);
+  if (buf == NULL)
+    return nsb_error_errno (err, "relocate");
+  memcpy (buf, interp, len);
+  if (pwrite (fd, buf, info->interp_size, (off_t)info->interp_off)
+      != (ssize_t)info->interp_size)
+    return nsb_error_errno (err, "write PT_INTERP");
+  return 0;
 }

@@ -18,6 +18,8 @@ struct nsb_elf_info
   uint16_t e_machine;
   bool has_interp;       /* dynamically linked: it names a loader */
   char interp[PATH_MAX]; /* PT_INTERP, when has_interp */
+  uint64_t interp_off;   /* where its string lies in the file */
+  uint64_t interp_size;  /* and the bytes it has there (NUL included) */
   uint8_t head[256];     /* the first bytes, as binfmt_misc sees them */
   size_t head_len;
 };
@@ -25,5 +27,10 @@ struct nsb_elf_info
 /* Inspect FD (read with pread, nothing outside the file's first 64 KiB of
  * program headers is trusted).  Not an ELF file: -1 with ENOEXEC. */
 int nsb_elf_inspect_fd (int fd, struct nsb_elf_info *info, nsb_error_t *err);
+
+/* Rewrite FD's PT_INTERP in place to INTERP (absolute, or "$ORIGIN/..."
+ * for the $ORIGIN loader), padded with NULs: it must fit in the bytes the
+ * binary has for it, else an error says how many it needs. */
+int nsb_elf_set_interp (int fd, const char *interp, nsb_error_t *err);
 
 #endif

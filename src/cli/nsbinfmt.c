@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "elfinfo.h"
 #include "instance.h"
 #include "kernel.h"
 #include "nix.h"
@@ -43,6 +45,9 @@ static const char usage_text[]
       "emulators\n"
       "  check-kernel [--json]           what this kernel's binfmt_misc can "
       "do\n"
+      "  relocate BINARY --interp PATH   rewrite BINARY's PT_INTERP in "
+      "place\n"
+      "                 (absolute, or $ORIGIN/... for the $ORIGIN loader)\n"
       "  nix-pre-build-hook DRV [CHROOT]\n"
       "                 Nix's pre-build-hook: the static emulator as an "
       "extra\n"
@@ -81,6 +86,7 @@ struct options
   int level; /* -1: the command's default */
   enum nsb_handler_mode handler;
   const char *mountpoint;
+  const char *interp; /* relocate --interp */
   char **emulate;
   size_t n_emulate;
   char **rules_files;
@@ -128,8 +134,10 @@ parse_level (const char *s)
   return -1;
 }
 
+/* IN_ORDER: options end at the first argument (run's CMD); else they may
+ * follow arguments too (relocate BINARY --interp PATH). */
 static void
-parse_options (int argc, char **argv, struct options *o)
+parse_options (int argc, char **argv, bool in_order, struct options *o)
 {
   static const struct option longopts[] = {
     { "pid", required_argument, NULL, 'p' },
@@ -143,6 +151,7 @@ parse_options (int argc, char **argv, struct options *o)
     { "mountpoint", required_argument, NULL, 'm' },
     { "keep-ids", no_argument, NULL, 'k' },
     { "handler", required_argument, NULL, 'H' },
+    { "interp", required_argument, NULL, 'i' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -151,7 +160,10 @@ parse_options (int argc, char **argv, struct options *o)
 
   memset (o, 0, sizeof (*o));
   o->level = -1;
-  while ((c = getopt_long (argc, argv, "+p:jae:E:r:l:wm:kH:h", longopts, NULL))
+  while ((c = getopt_long (argc, argv,
+                           in_order ? "+p:jae:E:r:l:wm:kH:i:h"
+                                    : "p:jae:E:r:l:wm:kH:i:h",
+                           longopts, NULL))
          != -1)
     switch (c)
       {
@@ -189,6 +201,9 @@ parse_options (int argc, char **argv, struct options *o)
         break;
       case 'k':
         o->keep_ids = true;
+        break;
+      case 'i':
+        o->interp = optarg;
         break;
       case 'H':
         if (nsb_handler_mode_parse (optarg, &o->handler, NULL) < 0)
@@ -459,6 +474,29 @@ cmd_nix_pre_build_hook (int argc, char **argv)
 }
 
 static int
+cmd_relocate (int argc, char **argv, struct options *o)
+{
+  nsb_error_t err = NULL;
+  int fd;
+
+  if (optind + 1 != argc || o->interp == NULL)
+    die_usage ("relocate takes BINARY --interp PATH", NULL);
+  fd = open (argv[optind], O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    {
+      nsb_error_errno (&err, "open %s", argv[optind]);
+      die (err, 1);
+    }
+  if (nsb_elf_set_interp (fd, o->interp, &err) < 0)
+    {
+      nsb_error_prefix (&err, "%s", argv[optind]);
+      die (err, 1);
+    }
+  close (fd);
+  return 0;
+}
+
+static int
 cmd_check_kernel (struct options *o)
 {
   struct nsb_kernel k;
@@ -488,12 +526,14 @@ main (int argc, char **argv)
   if (!strcmp (cmd, "--version"))
     return puts (PACKAGE_STRING), 0;
   optind = 1;
-  parse_options (argc - 1, argv + 1, &o);
+  parse_options (argc - 1, argv + 1, strcmp (cmd, "run") == 0, &o);
   argc--, argv++;
   if (!strcmp (cmd, "run"))
     return cmd_run (argc, argv, &o);
   if (!strcmp (cmd, "install"))
     return cmd_install (argc, argv, &o);
+  if (!strcmp (cmd, "relocate"))
+    return cmd_relocate (argc, argv, &o);
   if (optind < argc && strcmp (cmd, "remove") != 0)
     die_usage ("unexpected argument", argv[optind]);
   if (!strcmp (cmd, "status"))

@@ -120,3 +120,34 @@ teardown() { common_teardown; }
 	run "$NSB" check-kernel --json
 	echo "$output" | jq -e '."private-instances" == true'
 }
+
+@test "relocate: PT_INTERP rewritten in place; what cannot be is one line and untouched" {
+	require readelf
+	local b="$NSB_BIN_DIR/true" loader
+	loader=$(readelf -l /bin/true | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	[ -n "$loader" ]
+	cp /bin/true "$b"
+	run "$NSB" relocate "$b" --interp '$ORIGIN/ld.so'
+	[ "$status" -eq 0 ] && [ "$output" = "" ]
+	readelf -l "$b" | grep -qF '[Requesting program interpreter: $ORIGIN/ld.so]'
+	# the kernel alone takes "$ORIGIN/ld.so" literally: no such loader here
+	run "$b"
+	[ "$status" -ne 0 ]
+	run "$NSB" relocate "$b" --interp "$loader"
+	[ "$status" -eq 0 ]
+	"$b"
+	local sum
+	sum=$(sha256sum < "$b")
+	run "$NSB" relocate "$b" --interp "/$(printf 'x%.0s' $(seq 200))"
+	assert_one_line_error "needs 202 bytes, PT_INTERP has" "relink with a longer --dynamic-linker"
+	run "$NSB" relocate "$b" --interp lib/ld.so
+	assert_one_line_error "\`lib/ld.so\` is neither absolute nor \$ORIGIN/..."
+	[ "$(sha256sum < "$b")" = "$sum" ]
+	cp /bin/busybox "$NSB_BIN_DIR/static"
+	run "$NSB" relocate "$NSB_BIN_DIR/static" --interp /x
+	assert_one_line_error "statically linked: no PT_INTERP"
+	run "$NSB" relocate /etc/hostname --interp /x
+	assert_one_line_error "/etc/hostname: not an ELF file"
+	run "$NSB" relocate "$b"
+	[ "$status" -eq 2 ]
+}
