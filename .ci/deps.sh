@@ -7,7 +7,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 PACKAGES=(
-	autoconf automake libtool pkg-config make gcc clang clang-format
+	autoconf automake libtool pkg-config make gcc gcc-multilib clang clang-format
 	libclang-rt-14-dev libyajl-dev
 	qemu-user-static qemu-user busybox-static
 	bats jq hyperfine util-linux file binutils

@@ -551,6 +551,15 @@ register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
 {
   if (t->pid != 0 && nsb_chroot_fd (t->host_root_fd, err) < 0)
     return -1;
+  if (a->o->origin != NULL)
+    {
+      bool added_o;
+      if (nsb_origin_install (a->o->origin, mntfd, &added_o, err) < 0)
+        return -1;
+      if (added_o)
+        snprintf (added[(*n_added)++], NSB_ENTRY_NAME_MAX + 1, "%s",
+                  NSB_ORIGIN_ENTRY);
+    }
   if (a->o->selector != NULL)
     {
       char name[NSB_SELECTOR_NAME_SIZE];
@@ -593,7 +602,7 @@ install_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
   if (mntfd < 0)
     return -1;
   attached = is_same_instance (dirfd, mntfd);
-  added = calloc (a->n ? a->n : 1, sizeof (*added));
+  added = calloc (a->n + 2, sizeof (*added));
   if (added == NULL)
     return nsb_error_errno (err, "install");
   if (register_verify (t, mntfd, a, added, &n_added, rep, err) < 0)

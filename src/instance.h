@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "origin.h"
 #include "rule.h"
 #include "selector.h"
 #include "verify.h"
@@ -66,6 +67,9 @@ struct nsb_install_opts
   /* If set (nsb_selector_prepare), it serves all the rules: one B entry
    * (NSB_SELECTOR_ENTRY...) instead of one entry per rule. */
   struct nsb_selector *selector;
+  /* If set (nsb_origin_prepare), the $ORIGIN loader's entry is registered
+   * first; RULES may then be empty. */
+  struct nsb_origin *origin;
 };
 
 /* Mount (or reuse) the target's instance at the mount point, register the

@@ -155,6 +155,7 @@ config_parse (const char *bundle, const char *json, size_t len,
       cfg->verify = annotation (tree, NSB_ANNOTATION_VERIFY);
       cfg->on_failure = annotation (tree, NSB_ANNOTATION_ON_FAILURE);
       cfg->handler = annotation (tree, NSB_ANNOTATION_HANDLER);
+      cfg->origin = annotation (tree, NSB_ANNOTATION_ORIGIN);
       ret = 0;
     }
   yajl_tree_free (tree);
@@ -194,6 +195,7 @@ nsb_oci_config_free (struct nsb_oci_config *cfg)
   free (cfg->verify);
   free (cfg->on_failure);
   free (cfg->handler);
+  free (cfg->origin);
   memset (cfg, 0, sizeof (*cfg));
 }
 
@@ -223,6 +225,21 @@ parse_list (const char *list, struct nsb_oci_policy *pol, nsb_error_t *err)
   if (pol->n_arches == 0)
     return nsb_error_set (err, EINVAL,
                           "annotation " NSB_ANNOTATION_EMULATE " is empty");
+  return 0;
+}
+
+/* Annotation NAME with value V (NULL: absent), either YES or NO: *OUT is
+ * true for YES, left as it is when absent. */
+static int
+two_values (const char *name, const char *v, const char *yes, const char *no,
+            bool *out, nsb_error_t *err)
+{
+  if (v == NULL)
+    return 0;
+  if (strcmp (v, yes) != 0 && strcmp (v, no) != 0)
+    return nsb_error_set (err, EINVAL, "annotation %s: `%s` is not %s or %s",
+                          name, v, yes, no);
+  *out = strcmp (v, yes) == 0;
   return 0;
 }
 
@@ -256,16 +273,17 @@ nsb_oci_policy (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
                               cfg->verify);
       pol->verify = (enum nsb_verify_level)i;
     }
-  if (cfg->on_failure && strcmp (cfg->on_failure, "fail") != 0
-      && strcmp (cfg->on_failure, "warn") != 0)
-    return nsb_error_set (err, EINVAL,
-                          "annotation " NSB_ANNOTATION_ON_FAILURE
-                          ": `%s` is not fail or warn",
-                          cfg->on_failure);
-  pol->fail = cfg->on_failure == NULL || strcmp (cfg->on_failure, "warn");
+  if (two_values (NSB_ANNOTATION_ON_FAILURE, cfg->on_failure, "fail", "warn",
+                  &pol->fail, err)
+      < 0)
+    return -1;
   if (cfg->handler
       && nsb_handler_mode_parse (cfg->handler, &pol->handler, err) < 0)
     return nsb_error_prefix (err, "annotation " NSB_ANNOTATION_HANDLER);
+  if (two_values (NSB_ANNOTATION_ORIGIN, cfg->origin, "true", "false",
+                  &pol->origin, err)
+      < 0)
+    return -1;
   return 0;
 }
 

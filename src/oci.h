@@ -25,6 +25,7 @@
 #define NSB_ANNOTATION_VERIFY NSB_ANNOTATION_PREFIX "verify"
 #define NSB_ANNOTATION_ON_FAILURE NSB_ANNOTATION_PREFIX "on-failure"
 #define NSB_ANNOTATION_HANDLER NSB_ANNOTATION_PREFIX "handler"
+#define NSB_ANNOTATION_ORIGIN NSB_ANNOTATION_PREFIX "origin"
 
 struct nsb_oci_state
 {
@@ -44,6 +45,7 @@ struct nsb_oci_config
   char *verify;
   char *on_failure;
   char *handler;
+  char *origin;
 };
 
 enum nsb_oci_mode
@@ -62,6 +64,7 @@ struct nsb_oci_policy
   enum nsb_verify_level verify;
   bool fail; /* a failure stops the container (on-failure=fail) */
   enum nsb_handler_mode handler;
+  bool origin; /* the $ORIGIN loader too (origin=true) */
 };
 
 /* The state a hook gets on stdin: id, pid, bundle. */

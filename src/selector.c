@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bpf/selector.h"
+#include "handler.h"
 #include "instance.h"
 #include "selector.h"
 #include "util.h"
@@ -210,51 +210,29 @@ selector_compile (const struct nsb_rule *rules, size_t n,
   return 0;
 }
 
-/* Linux >= 7.3, where binfmt_misc_ops first appeared: below it, looking
- * for it in the kernel's BTF (megabytes) would cost every container. */
-static bool
-kernel_may_have_selector (void)
-{
-  struct utsname u;
-  int major = 0, minor = 0;
-
-  return uname (&u) == 0 && sscanf (u.release, "%d.%d", &major, &minor) == 2
-         && (major > 7 || (major == 7 && minor >= 3));
-}
-
 #if HAVE_LIBBPF
-static int
-libbpf_quiet (enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-  if (getenv ("NSBINFMT_DEBUG_BPF") == NULL)
-    return 0;
-  (void)level;
-  return vfprintf (stderr, fmt, ap);
-}
-
 static int
 selector_load (struct nsb_selector *sel, nsb_error_t *err)
 {
   int ret;
 
-  libbpf_set_print (libbpf_quiet);
+  nsb_handler_libbpf_quiet ();
   sel->skel = nsb_selector_bpf__open ();
   if (sel->skel == NULL)
-    return nsb_error_errno (err, "open the bpf selector");
+    return nsb_handler_load_error (-errno, "the bpf selector", err);
   memcpy ((void *)sel->skel->rodata->rules, sel->table,
           sel->n * sizeof (*sel->table));
   sel->skel->rodata->n_rules = (unsigned)sel->n;
   ret = nsb_selector_bpf__load (sel->skel);
   if (ret < 0)
-    {
-      errno = -ret;
-      if (errno == EPERM)
-        return nsb_error_errno (err, "load the bpf selector (it needs "
-                                     "CAP_BPF, CAP_PERFMON and "
-                                     "CAP_SYS_ADMIN)");
-      return nsb_error_errno (err, "load the bpf selector");
-    }
+    return nsb_handler_load_error (ret, "the bpf selector", err);
   return 0;
+}
+
+static void *
+selector_map (struct nsb_selector *sel)
+{
+  return sel->skel->maps.nsbinfmt;
 }
 #else
 static int
@@ -264,6 +242,13 @@ selector_load (struct nsb_selector *sel, nsb_error_t *err)
   return nsb_error_set (err, ENOTSUP,
                         "load the bpf selector: nsbinfmt was built without "
                         "libbpf");
+}
+
+static void *
+selector_map (struct nsb_selector *sel)
+{
+  (void)sel;
+  return NULL;
 }
 #endif
 
@@ -278,7 +263,7 @@ nsb_selector_prepare (const struct nsb_rule *rules, size_t n,
   note[0] = '\0';
   if (mode == NSB_HANDLER_MAGIC)
     return 0;
-  if (!kernel_may_have_selector ())
+  if (!nsb_kernel_may_have_handlers ())
     {
       if (mode == NSB_HANDLER_BPF)
         return nsb_error_set (err, ENOTSUP,
@@ -351,41 +336,6 @@ bind_all (struct nsb_selector *sel, int mntfd, const char *name,
   return nsb_write_once (fd, "1", 1, name, err);
 }
 
-#if HAVE_LIBBPF
-static void *
-selector_attach (struct nsb_selector *sel, nsb_error_t *err)
-{
-  struct bpf_link *link
-      = bpf_map__attach_struct_ops (sel->skel->maps.nsbinfmt);
-
-  if (link == NULL)
-    nsb_error_errno (err, "attach the bpf selector in the target's user "
-                          "namespace");
-  return link;
-}
-
-static void
-selector_detach (void *link)
-{
-  bpf_link__destroy (link);
-}
-#else
-/* Never reached: without libbpf nsb_selector_prepare() makes none. */
-static void *
-selector_attach (struct nsb_selector *sel, nsb_error_t *err)
-{
-  (void)sel;
-  nsb_error_set (err, ENOTSUP, "nsbinfmt was built without libbpf");
-  return NULL;
-}
-
-static void
-selector_detach (void *link)
-{
-  (void)link;
-}
-#endif
-
 /* Register the B entry (disabled: D) under the first free name, or find
  * this selector's entry already there. */
 static int
@@ -428,7 +378,8 @@ nsb_selector_install (struct nsb_selector *sel, int mntfd,
 {
   /* The handler is registered under its name in the user namespace this
    * process is in: the target's. */
-  void *link = selector_attach (sel, err);
+  void *link
+      = nsb_handler_attach (selector_map (sel), "the bpf selector", err);
   int ret = -1;
 
   *added = false;
@@ -442,6 +393,6 @@ nsb_selector_install (struct nsb_selector *sel, int mntfd,
     }
   /* The entry holds the handler now: the link only kept its name. */
   if (link != NULL)
-    selector_detach (link);
+    nsb_handler_detach (link);
   return ret;
 }

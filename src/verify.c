@@ -212,7 +212,8 @@ verify_bound (const struct nsb_entry *e, int root_fd, int host_root_fd,
   snprintf (c.name, sizeof (c.name), "%.*s", NSB_ENTRY_NAME_MAX, e->rule.name);
   snprintf (c.interpreter, sizeof (c.interpreter), "%s", e->rule.interpreter);
   snprintf (c.detail, sizeof (c.detail),
-            "B entry (handler %.64s) binds no interpreter",
+            "B entry (handler %.64s) binds no interpreter: its handler "
+            "names one at each exec",
             e->rule.interpreter);
   if (e->n_bound == 0)
     return nsb_report_add (rep, &c, err);

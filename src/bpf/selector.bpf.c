@@ -21,11 +21,6 @@
 
 char LICENSE[] SEC ("license") = "GPL";
 
-extern int bpf_binprm_select_interp (struct linux_binprm *bprm,
-                                     const char *name, size_t name__sz) __ksym;
-extern int bpf_binprm_set_flags (struct linux_binprm *bprm,
-                                 enum bpf_binprm_flags flags) __ksym;
-
 const volatile __u32 n_rules = 0;
 const volatile struct nsb_sel_rule rules[NSB_SEL_RULES_MAX] = {};
 

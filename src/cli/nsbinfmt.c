@@ -76,13 +76,19 @@ static const char usage_text[]
       "root);\n"
       "                         auto: the selector where it loads "
       "(default)\n"
+      "      --origin           also the $ORIGIN loader: native binaries "
+      "whose\n"
+      "                         PT_INTERP is $ORIGIN/... run with it "
+      "resolved\n"
+      "                         against their directory (Linux >= 7.3, "
+      "root)\n"
       "\n"
       "See nsbinfmt(1).\n";
 
 struct options
 {
   pid_t pid;
-  bool json, all_entries, writable, emulate_all, keep_ids;
+  bool json, all_entries, writable, emulate_all, keep_ids, origin;
   int level; /* -1: the command's default */
   enum nsb_handler_mode handler;
   const char *mountpoint;
@@ -152,6 +158,7 @@ parse_options (int argc, char **argv, bool in_order, struct options *o)
     { "keep-ids", no_argument, NULL, 'k' },
     { "handler", required_argument, NULL, 'H' },
     { "interp", required_argument, NULL, 'i' },
+    { "origin", no_argument, NULL, 'o' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -161,8 +168,8 @@ parse_options (int argc, char **argv, bool in_order, struct options *o)
   memset (o, 0, sizeof (*o));
   o->level = -1;
   while ((c = getopt_long (argc, argv,
-                           in_order ? "+p:jae:E:r:l:wm:kH:i:h"
-                                    : "p:jae:E:r:l:wm:kH:i:h",
+                           in_order ? "+p:jae:E:r:l:wm:kH:h"
+                                    : "p:jae:E:r:l:wm:kH:h",
                            longopts, NULL))
          != -1)
     switch (c)
@@ -204,6 +211,9 @@ parse_options (int argc, char **argv, bool in_order, struct options *o)
         break;
       case 'i':
         o->interp = optarg;
+        break;
+      case 'o':
+        o->origin = true;
         break;
       case 'H':
         if (nsb_handler_mode_parse (optarg, &o->handler, NULL) < 0)
@@ -267,10 +277,10 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
   for (size_t i = 0; i < o->n_rules_files; i++)
     if (nsb_ruleset_add_file (set, o->rules_files[i], kf, err) < 0)
       return -1;
-  if (set->n == 0)
+  if (set->n == 0 && !o->origin)
     return nsb_error_set (err, EINVAL,
                           "nothing to install: give --emulate, "
-                          "--emulator or --rules");
+                          "--emulator, --rules or --origin");
   return 0;
 }
 
@@ -295,6 +305,10 @@ prepare_handler (const struct options *o, const struct nsb_ruleset *set,
 {
   char note[512];
 
+  if (o->origin && nsb_origin_prepare (&io->origin, err) < 0)
+    return -1;
+  if (set->n == 0)
+    return 0;
   if (nsb_selector_prepare (set->rules, set->n, o->handler, &io->selector,
                             note, sizeof (note), err)
       < 0)
@@ -303,6 +317,13 @@ prepare_handler (const struct options *o, const struct nsb_ruleset *set,
     fprintf (stderr, "nsbinfmt: magic entries, not the bpf selector: %s\n",
              note);
   return 0;
+}
+
+static void
+release_handlers (struct nsb_install_opts *io)
+{
+  nsb_selector_free (io->selector);
+  nsb_origin_free (io->origin);
 }
 
 /* execvp() without its fallback of running a file that is not executable
@@ -360,7 +381,7 @@ cmd_run (int argc, char **argv, struct options *o)
   nsb_target_close (&t);
   nsb_report_free (&rep);
   nsb_ruleset_free (&set);
-  nsb_selector_free (io.selector);
+  release_handlers (&io);
   exec_command (argv + optind);
   fprintf (stderr, "nsbinfmt: exec %s: %s\n", argv[optind], strerror (errno));
   return errno == ENOENT ? 127 : 126;
@@ -396,7 +417,7 @@ cmd_install (int argc, char **argv, struct options *o)
   nsb_target_close (&t);
   nsb_report_free (&rep);
   nsb_ruleset_free (&set);
-  nsb_selector_free (io.selector);
+  release_handlers (&io);
   return 0;
 }
 

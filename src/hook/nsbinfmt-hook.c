@@ -102,15 +102,18 @@ install (struct hook *h, nsb_error_t *err)
           || nsb_refs_take (refs, h->st.id, &h->set, err) < 0)
         ret = -1;
     }
-  if (ret == 0)
+  if (ret == 0 && h->pol.origin)
+    ret = nsb_origin_prepare (&io.origin, err);
+  if (ret == 0 && h->set.n > 0)
     ret = nsb_selector_prepare (h->set.rules, h->set.n, h->pol.handler,
                                 &io.selector, note, sizeof (note), err);
-  if (ret == 0 && note[0] != '\0')
+  if (ret == 0 && h->set.n > 0 && note[0] != '\0')
     fprintf (stderr,
              "nsbinfmt-hook: magic entries, not the bpf selector: %s\n", note);
   if (ret == 0)
     ret = nsb_install (&t, h->set.rules, h->set.n, &io, &rep, err);
   nsb_selector_free (io.selector);
+  nsb_origin_free (io.origin);
   nsb_report_free (&rep);
   nsb_target_close (&t);
   return ret;
@@ -132,6 +135,7 @@ static int
 hook_main (struct hook *h, nsb_error_t *err)
 {
   cleanup_free char *input = NULL;
+  char names[256] = "";
   size_t len;
 
   if (nsb_read_fd (STDIN_FILENO, NSB_OCI_JSON_MAX, &input, &len, err) < 0)
@@ -146,17 +150,17 @@ hook_main (struct hook *h, nsb_error_t *err)
   h->warn_only = !h->pol.fail;
   if (decide (h, err) < 0)
     return -1;
-  if (h->set.n == 0)
+  if (h->set.n == 0 && !h->pol.origin)
     return 0;
-  if (install (h, err) < 0)
-    {
-      char names[256] = "";
-      for (size_t i = 0; i < h->set.n; i++)
-        snprintf (names + strlen (names), sizeof (names) - strlen (names),
-                  "%s%s", i ? "," : "", h->set.rules[i].name + 5);
-      return nsb_error_prefix (err, "needs %s emulation (%s)", names, h->why);
-    }
-  return 0;
+  if (install (h, err) == 0)
+    return 0;
+  if (h->set.n == 0)
+    return nsb_error_prefix (err, "needs the $ORIGIN loader (annotation "
+                                  "origin=true)");
+  for (size_t i = 0; i < h->set.n; i++)
+    snprintf (names + strlen (names), sizeof (names) - strlen (names), "%s%s",
+              i ? "," : "", h->set.rules[i].name + 5);
+  return nsb_error_prefix (err, "needs %s emulation (%s)", names, h->why);
 }
 
 int

@@ -13,44 +13,6 @@ setup() {
 }
 teardown() { common_teardown; }
 
-# make_bundle DIR BUSYBOX [userns|nouserns]: a bundle whose rootfs holds
-# BUSYBOX as /bin/busybox (and /bin/sh), with the hook as prestart hook.
-make_bundle() {
-	local dir=$1 bb=$2 ns=${3:-userns}
-	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev" "$dir/rootfs/tmp"
-	install -m 755 "$bb" "$dir/rootfs/bin/busybox"
-	ln -sf busybox "$dir/rootfs/bin/sh"
-	(cd "$dir" && runc spec --rootless)
-	local f='.process.terminal=false | .root.readonly=false
-		| .hooks={"prestart":[{"path":$hook,"args":["nsbinfmt-hook","prestart"]}]}'
-	if [ "$ns" = userns ]; then
-		f="$f"' | .linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}]
-			| .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]'
-		chown -R 100000:100000 "$dir/rootfs"
-	else
-		f="$f"' | del(.linux.uidMappings, .linux.gidMappings)
-			| .linux.namespaces |= map(select(.type != "user"))
-			| .mounts |= map(select(.destination != "/sys" and .destination != "/dev/mqueue"))'
-	fi
-	jq --arg hook "$HOOK" "$f" "$dir/config.json" > "$dir/c" && mv "$dir/c" "$dir/config.json"
-}
-
-# set_process DIR ARGS_JSON [ANNOTATIONS_JSON]
-set_process() {
-	jq --argjson a "$2" --argjson n "${3:-{\}}" '.process.args=$a | .annotations=$n' \
-		"$1/config.json" > "$1/c" && mv "$1/c" "$1/config.json"
-}
-
-crun_run() {
-	# crun refuses this host's hybrid cgroup layout unless cgroup v2's
-	# controller list looks empty (../shared/notes/environment.md).
-	if [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
-		unshare -m sh -c 'mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers && exec crun "$@"' sh "$@"
-	else
-		crun "$@"
-	fi
-}
-
 @test "runc: arm64 (prestart) and s390x (createRuntime) print their uname -m" {
 	local b="$NSB_BIN_DIR/b"
 	make_bundle "$b" "$(fixture arm64)"

@@ -1,0 +1,91 @@
+#!/bin/bash
+# What the BPF handlers cost, on the Linux 7.3 test kernel (boots the VM
+# itself, like make check-vm; about 10 minutes under TCG).  Every number is
+# a ratio against a baseline measured in the same run.
+#  1. the selector on every exec: a native /bin/true exec'd N times in a
+#     sandbox with the selector (all non-native architectures bound to one
+#     B entry), with no private instance, and with a magic entry per
+#     architecture; then the selector's own time per call (bpf_stats).
+#  2. setup: nsbinfmt run with a magic entry vs the selector.
+#  3. the $ORIGIN loader: a relocated binary vs the same binary with an
+#     absolute PT_INTERP, N execs each.
+# Usage: bench/vm.sh BUILDDIR   (NSB_BENCH_EXECS=N, default 10000)
+set -euo pipefail
+N=${NSB_BENCH_EXECS:-10000}
+RUNS=${NSB_BENCH_RUNS:-3}
+
+# ratios FILE: hyperfine's results, each against the first.
+ratios() {
+	jq -r '.results[0].mean as $b | .results[] |
+		"\(.command | sub(" -- .*"; "") | sub(" [^ ]*exec-loop [0-9]+"; "")): \(.mean*1000*10|round/10) ms ± \(.stddev*1000*10|round/10), ratio \(.mean/$b*1000|round/1000)"' "$1"
+}
+
+selector() {
+	local n_arches
+	n_arches=$("$nsb" catalog --json | jq '[.[] | select(.state != "native")] | length')
+	echo "== 1. $N execs of /bin/true in a sandbox; $n_arches emulated architectures"
+	hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$out/r.json" \
+		"unshare -Urm -- $loop $N /bin/true" \
+		"$nsb run --handler bpf -e all -- $loop $N /bin/true" \
+		"$nsb run --handler magic -e all -- $loop $N /bin/true" >/dev/null
+	ratios "$out/r.json"
+	echo "-- the selector's programs (kernel.bpf_stats_enabled=1), $N execs"
+	sysctl -q kernel.bpf_stats_enabled=1
+	"$nsb" run --handler bpf -e all -- sh -c \
+		"$loop $N /bin/true && touch $out/done && sleep 30" &
+	local pid=$! i
+	for i in $(seq 1200); do [ -e "$out/done" ] && break; sleep 0.1; done
+	bpftool prog show --json | jq -r '.[] | select(.name == "nsb_match" or .name == "nsb_load") |
+		"\(.name): \(.run_cnt) calls, \(if .run_cnt > 0 then (.run_time_ns / .run_cnt | round) else 0 end) ns per call"'
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	sysctl -q kernel.bpf_stats_enabled=0
+}
+
+setup() {
+	echo "== 2. setup: nsbinfmt run -- /bin/true, magic entry vs selector (load, attach, bind)"
+	hyperfine -N --warmup 3 --runs "${NSB_BENCH_SETUP_RUNS:-20}" --export-json "$out/s.json" \
+		"$nsb run --handler magic -e aarch64 -- /bin/true" \
+		"$nsb run --handler bpf -e aarch64 -- /bin/true" \
+		"$nsb run --handler bpf -e all -- /bin/true" \
+		"$nsb run --origin -- /bin/true" >/dev/null
+	ratios "$out/s.json"
+}
+
+origin() {
+	local t="$out/tree"
+	mkdir -p "$t/bin" "$t/lib"
+	gcc -O2 -o "$t/bin/abs" -xc - -Wl,--dynamic-linker=/nonexistent/placeholder/for/the/loader/ld.so <<<'int main (void) { return 0; }'
+	cp -L /lib64/ld-linux-x86-64.so.2 "$t/lib/ld.so"
+	cp -L "$(gcc -print-file-name=libc.so.6)" "$t/lib/libc.so.6"
+	cp "$t/bin/abs" "$t/bin/origin"
+	"$nsb" relocate "$t/bin/abs" --interp "$t/lib/ld.so"
+	"$nsb" relocate "$t/bin/origin" --interp '$ORIGIN/../lib/ld.so'
+	echo "== 3. $N execs: a relocated binary (\$ORIGIN loader) vs the same with an absolute PT_INTERP"
+	hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$out/o.json" \
+		"unshare -Urm -- $loop $N $t/bin/abs" \
+		"$nsb run --origin -- $loop $N $t/bin/abs" \
+		"$nsb run --origin -- $loop $N $t/bin/origin" >/dev/null
+	ratios "$out/o.json"
+}
+
+if [[ ${1:-} == --guest ]]; then
+	nsb=$2/nsbinfmt loop=$2/bench/exec-loop
+	out=$(mktemp -d)
+	for part in ${NSB_BENCH_PARTS:-selector setup origin}; do "$part"; done
+	rm -rf "$out"
+	exit
+fi
+build=$(cd "${1:?usage: bench/vm.sh BUILDDIR}" && pwd -P)
+src=$(cd "$(dirname "$0")/.." && pwd -P)
+make -s -C "$build" nsbinfmt bench/exec-loop >/dev/null
+kernel=${NSB_KERNEL:-$src/../shared/kernel/bzImage}
+[[ -f $kernel ]] || kernel=/work/shared/kernel/bzImage
+env_args=()
+for v in NSB_BENCH_EXECS NSB_BENCH_RUNS NSB_BENCH_SETUP_RUNS NSB_BENCH_PARTS; do
+	[[ -n ${!v:-} ]] && env_args+=("$v=${!v}")
+done
+timeout -k 30 3000 vng --run "$kernel" --disable-kvm --disable-microvm \
+	--cpus "$(nproc)" --memory 2G \
+	--exec "$(printf '%q ' env "${env_args[@]}" bash "$src/bench/vm.sh" --guest "$build")" </dev/null 2>&1 |
+	grep -v '^$'
