@@ -30,13 +30,24 @@ selector() {
 		"$nsb run --handler magic -e all -- $loop $N /bin/true" >/dev/null
 	ratios "$out/r.json"
 	echo "-- the selector's programs (kernel.bpf_stats_enabled=1), $N execs"
+	prog_stats '^nsb_(match|load)$' "$nsb" run --handler bpf -e all -- \
+		sh -c "$loop $N /bin/true && touch $out/done && sleep 60"
+}
+
+# prog_stats REGEX CMD...: run CMD (a sandbox that touches $out/done when
+# its work is done) in the background with bpf_stats on, then print the
+# run count and time per call of our programs whose names match REGEX,
+# read from the kernel while the sandbox (and so its handlers) still lives.
+prog_stats() {
+	local re=$1 pid i
+	shift
+	rm -f "$out/done"
 	sysctl -q kernel.bpf_stats_enabled=1
-	"$nsb" run --handler bpf -e all -- sh -c \
-		"$loop $N /bin/true && touch $out/done && sleep 30" &
-	local pid=$! i
-	for i in $(seq 1200); do [ -e "$out/done" ] && break; sleep 0.1; done
-	bpftool prog show --json | jq -r '.[] | select(.name == "nsb_match" or .name == "nsb_load") |
-		"\(.name): \(.run_cnt) calls, \(if .run_cnt > 0 then (.run_time_ns / .run_cnt | round) else 0 end) ns per call"'
+	"$@" &
+	pid=$!
+	for i in $(seq 6000); do [ -e "$out/done" ] && break; sleep 0.1; done
+	bpftool prog show --json | jq -r --arg re "$re" '.[] | select(.name | test($re)) |
+		"\(.name): \(.run_cnt // 0) calls, \(if (.run_cnt // 0) > 0 then (.run_time_ns / .run_cnt | round) else 0 end) ns per call"'
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	sysctl -q kernel.bpf_stats_enabled=0
@@ -67,6 +78,9 @@ origin() {
 		"$nsb run --origin -- $loop $N $t/bin/abs" \
 		"$nsb run --origin -- $loop $N $t/bin/origin" >/dev/null
 	ratios "$out/o.json"
+	echo "-- the loader's programs (kernel.bpf_stats_enabled=1), $N execs of each"
+	prog_stats '^nsb_origin_' "$nsb" run --origin -- sh -c \
+		"$loop $N $t/bin/abs && $loop $N $t/bin/origin && touch $out/done && sleep 60"
 }
 
 if [[ ${1:-} == --guest ]]; then
