@@ -85,9 +85,18 @@ hidden_in_guest() {
 	done
 	return 1
 }
-hidden_in_guest "$SRCDIR" && vng_args+=(--rodir "$SRCDIR=$SRCDIR")
+# share DIR: read-only, unless the results are beneath it: virtme-ng mounts
+# every --rwdir before every --rodir, so a read-only share would cover them.
+share() {
+	if [[ $RESULTS/ == "$1"/* ]]; then
+		vng_args+=(--rwdir "$1=$1")
+	else
+		vng_args+=(--rodir "$1=$1")
+	fi
+}
+hidden_in_guest "$SRCDIR" && share "$SRCDIR"
 if [[ $BUILDDIR/ != "$SRCDIR"/* ]] && hidden_in_guest "$BUILDDIR"; then
-	vng_args+=(--rodir "$BUILDDIR=$BUILDDIR")
+	share "$BUILDDIR"
 fi
 [[ -d $FIXTURES ]] && vng_args+=(--rodir "$FIXTURES=$FIXTURES")
 # Writable in the guest, untouched on the host: the Nix store (the nix
