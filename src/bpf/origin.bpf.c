@@ -94,6 +94,7 @@ find_interp (struct bpf_dynptr *dp, struct interp *in)
   bool be, is64;
   __u64 phoff;
   __u32 phnum, phsz;
+  int i;
 
   if (bpf_dynptr_read (eh, sizeof (eh), dp, 0, 0))
     return -1;
@@ -104,18 +105,22 @@ find_interp (struct bpf_dynptr *dp, struct interp *in)
   phnum = rd (is64 ? eh + 56 : eh + 44, 2, be);
   if (phsz != (is64 ? 56 : 32))
     return -1;
-  for (__u32 i = 0; i < PHDRS_MAX && i < phnum; i++)
-    {
-      int r = is64 ? bpf_dynptr_read (ph, 56, dp, phoff + i * 56, 0)
-                   : bpf_dynptr_read (ph, 32, dp, phoff + i * 32, 0);
-      if (r)
-        return -1;
-      if (rd (ph, 4, be) != PT_INTERP)
-        continue;
-      in->off = is64 ? rd (ph + 8, 8, be) : rd (ph + 4, 4, be);
-      in->size = is64 ? rd (ph + 32, 8, be) : rd (ph + 16, 4, be);
-      return 0;
-    }
+  bpf_for (i, 0, phnum)
+  {
+    int r;
+
+    if (i >= PHDRS_MAX)
+      break;
+    r = is64 ? bpf_dynptr_read (ph, 56, dp, phoff + i * 56, 0)
+             : bpf_dynptr_read (ph, 32, dp, phoff + i * 32, 0);
+    if (r)
+      return -1;
+    if (rd (ph, 4, be) != PT_INTERP)
+      continue;
+    in->off = is64 ? rd (ph + 8, 8, be) : rd (ph + 4, 4, be);
+    in->size = is64 ? rd (ph + 32, 8, be) : rd (ph + 16, 4, be);
+    return 0;
+  }
   return -1;
 }
 

@@ -24,26 +24,39 @@ char LICENSE[] SEC ("license") = "GPL";
 const volatile __u32 n_rules = 0;
 const volatile struct nsb_sel_rule rules[NSB_SEL_RULES_MAX] = {};
 
-/* The index of the first rule HEAD matches, or -1. */
+/* Does HEAD have the bytes rule R looks at? */
+static bool
+rule_matches (const volatile struct nsb_sel_rule *r, const unsigned char *head)
+{
+  int j;
+
+  bpf_for (j, 0, r->n_bytes)
+  {
+    const volatile struct nsb_sel_byte *b;
+
+    if (j >= NSB_SEL_BYTES_MAX)
+      return false;
+    b = &r->bytes[j];
+    if ((head[b->pos & (NSB_SEL_WINDOW - 1)] & b->mask) != b->value)
+      return false;
+  }
+  return true;
+}
+
+/* The index of the first rule HEAD matches, or -1.  Open-coded iterators
+ * (bpf_for) keep the verifier's work flat in the number of rules. */
 static int
 find_rule (const unsigned char *head)
 {
-  for (__u32 i = 0; i < NSB_SEL_RULES_MAX; i++)
-    {
-      const volatile struct nsb_sel_rule *r = &rules[i];
-      __u32 j;
+  int i;
 
-      if (i >= n_rules)
-        break;
-      for (j = 0; j < NSB_SEL_BYTES_MAX && j < r->n_bytes; j++)
-        {
-          const volatile struct nsb_sel_byte *b = &r->bytes[j];
-          if ((head[b->pos & (NSB_SEL_WINDOW - 1)] & b->mask) != b->value)
-            break;
-        }
-      if (j == r->n_bytes)
-        return (int)i;
-    }
+  bpf_for (i, 0, n_rules)
+  {
+    if (i >= NSB_SEL_RULES_MAX)
+      break;
+    if (rule_matches (&rules[i], head))
+      return i;
+  }
   return -1;
 }
 
