@@ -12,6 +12,7 @@ PACKAGES=(
 	qemu-user-static qemu-user busybox-static
 	bats jq hyperfine util-linux file binutils
 	crun runc podman conmon uidmap golang-github-containers-common
+	docker.io containerd rootlesskit slirp4netns
 	nix-bin
 )
 
@@ -21,6 +22,13 @@ for p in "${PACKAGES[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get update -q
+	# The tests run private dockerd and containerd daemons: installing the
+	# packages must not start the system's (policy-rc.d, Debian's way).
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
@@ -42,14 +50,27 @@ if grep -qs ' /proc/sys/fs/binfmt_misc binfmt_misc ' /proc/self/mountinfo; then
 	exit 1
 fi
 
+# subids NAME START:COUNT: NAME's subordinate uid and gid range, unless it has one.
+subids() {
+	local f
+	for f in /etc/subuid /etc/subgid; do
+		grep -q "^$1:" "$f" || echo "$1:$2" >>"$f"
+	done
+}
+
 # A user with a subordinate id range, for the rootless podman tests.
 rootless=${NSB_ROOTLESS_USER:-nsbtest}
 id "$rootless" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$rootless"
-grep -q "^$rootless:" /etc/subuid || echo "$rootless:200000:65536" >> /etc/subuid
-grep -q "^$rootless:" /etc/subgid || echo "$rootless:200000:65536" >> /etc/subgid
+subids "$rootless" 200000:65536
 # podman --userns=auto takes ranges from the "containers" entry.
-grep -q '^containers:' /etc/subuid || echo "containers:1000000:1000000" >> /etc/subuid
-grep -q '^containers:' /etc/subgid || echo "containers:1000000:1000000" >> /etc/subgid
+subids containers 1000000:1000000
+
+# dockerd --userns-remap=default maps containers to "dockremap", which it
+# would create on first start: made here, since in the test VM /etc is
+# read-only (tests/vm) and a suite run only there must find it.
+id dockremap >/dev/null 2>&1 || useradd --system --no-create-home --user-group \
+	--home-dir /nonexistent --shell /bin/false dockremap
+subids dockremap 300000:65536
 
 # Nix's build users (the tests use a private NIX_CONF_DIR).
 getent group nixbld >/dev/null || groupadd --system nixbld

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 
 #include "catalog.h"
 #include "elfinfo.h"
+#include "probe.h"
 #include "sources.h"
 #include "util.h"
 
@@ -201,12 +203,40 @@ nsb_catalog_match (const uint8_t *head, size_t len)
   return found;
 }
 
+/* Does this kernel, on this CPU, exec ARCH's probe without an emulator?
+ * Asked once per process and architecture. */
+static bool
+probe_runs_natively (const struct nsb_arch *arch)
+{
+  static signed char known[NSB_ARRAY_SIZE (catalog)]; /* 0 ?, 1 yes, -1 no */
+  size_t i = (size_t)(arch - catalog);
+  uint8_t img[NSB_PROBE_MAX];
+  size_t len;
+  int status = 0;
+
+  if (i >= NSB_ARRAY_SIZE (catalog))
+    return false;
+  if (known[i] == 0)
+    known[i]
+        = nsb_probe_build (arch->name, 0, img, sizeof (img), &len, NULL) == 0
+                  && nsb_probe_run (img, len, -1, &status, NULL) == 0
+                  && WIFEXITED (status) && WEXITSTATUS (status) == 0
+              ? 1
+              : -1;
+  return known[i] > 0;
+}
+
 bool
 nsb_arch_is_native (const struct nsb_arch *arch)
 {
   struct utsname u;
 
-  return uname (&u) == 0 && word_in (u.machine, arch->native_on);
+  if (uname (&u) < 0 || !word_in (u.machine, arch->native_on))
+    return false;
+  /* The host's own architecture runs; a compat one (i386 on x86_64, arm
+   * on aarch64) only where the kernel and the CPU have that mode, which
+   * ia32_emulation=0, CPUs without AArch32 and some hypervisors lack. */
+  return strcmp (u.machine, arch->name) == 0 || probe_runs_natively (arch);
 }
 
 int

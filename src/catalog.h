@@ -33,7 +33,9 @@ const struct nsb_arch *nsb_catalog_lookup (const char *name);
 /* The architecture whose magic and mask match the first bytes of a file. */
 const struct nsb_arch *nsb_catalog_match (const uint8_t *head, size_t len);
 
-/* Does this host run the architecture without an emulator? */
+/* Does this host run the architecture without an emulator?  For a compat
+ * architecture (i386 on x86_64, arm on aarch64) a probe run says, once
+ * per process. */
 bool nsb_arch_is_native (const struct nsb_arch *arch);
 
 /* The entry nsbinfmt registers: name "qemu-NAME", flags F (pre-opened), P

@@ -143,6 +143,20 @@ nsb_entry_parse (const char *text, size_t len, struct nsb_entry *e,
   return 0;
 }
 
+int
+nsb_entry_read_at (int mntfd, const char *name, struct nsb_entry *e,
+                   nsb_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+
+  memset (e, 0, sizeof (*e));
+  snprintf (e->rule.name, sizeof (e->rule.name), "%s", name);
+  if (nsb_read_file_at (mntfd, name, 65536, &text, &len, err) < 0)
+    return -1;
+  return nsb_entry_parse (text, len, e, err);
+}
+
 void
 nsb_entry_free (struct nsb_entry *e)
 {

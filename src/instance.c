@@ -392,6 +392,9 @@ child_send (int fd, const struct nsb_report *rep, nsb_error_t failure)
       if (write (fd, "E", 1) == 1 && write (fd, &r, sizeof (r)) < 0)
         return;
     }
+  if (rep->note[0] != '\0' && write (fd, "N", 1) == 1
+      && write (fd, rep->note, sizeof (rep->note)) < 0)
+    return;
 }
 
 static bool
@@ -427,6 +430,8 @@ parent_receive (int fd, struct nsb_report *rep, nsb_error_t *err)
         ret = nsb_report_add (rep, c, err);
       else if (tag == 'E' && read_full (fd, &r, sizeof (r)))
         ret = nsb_error_set (err, r.status, "%s", r.msg);
+      else if (tag == 'N' && read_full (fd, rep->note, sizeof (rep->note)))
+        rep->note[sizeof (rep->note) - 1] = '\0';
       else
         ret = nsb_error_set (err, EIO, "garbled report from the child");
     }
@@ -498,15 +503,11 @@ static bool
 entry_is (int mntfd, const struct nsb_rule *rule, nsb_error_t *err)
 {
   struct nsb_entry *e = calloc (1, sizeof (*e));
-  cleanup_free char *text = NULL;
-  size_t len;
   bool same = false;
 
   if (e == NULL)
     return false;
-  snprintf (e->rule.name, sizeof (e->rule.name), "%s", rule->name);
-  if (nsb_read_file_at (mntfd, rule->name, 65536, &text, &len, NULL) == 0
-      && nsb_entry_parse (text, len, e, NULL) == 0)
+  if (nsb_entry_read_at (mntfd, rule->name, e, NULL) == 0)
     {
       e->rule.flags |= rule->flags & NSB_FLAG_D;
       same = nsb_rule_same (&e->rule, rule);
@@ -564,12 +565,15 @@ register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
     {
       char name[NSB_SELECTOR_NAME_SIZE];
       bool added_b;
-      if (nsb_selector_install (a->o->selector, mntfd, name, &added_b, err)
-          < 0)
+      int r = nsb_selector_install (a->o->selector, mntfd, name, &added_b,
+                                    rep->note, sizeof (rep->note), err);
+      if (r < 0)
         return -1;
       if (added_b)
         snprintf (added[(*n_added)++], NSB_ENTRY_NAME_MAX + 1, "%s", name);
-      return verify_all (t, mntfd, a, name, rep, err);
+      if (r == 0)
+        return verify_all (t, mntfd, a, name, rep, err);
+      /* declined (the note says why): magic entries */
     }
   for (size_t i = 0; i < a->n; i++)
     {
@@ -670,9 +674,8 @@ is_control_file (const char *name)
          || !strcmp (name, "status");
 }
 
-/* The names of the entries in the instance directory FD (a dup is read). */
-static int
-entry_names (int fd, char ***names, size_t *n, nsb_error_t *err)
+int
+nsb_instance_entry_names (int fd, char ***names, size_t *n, nsb_error_t *err)
 {
   int dfd = openat (fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
@@ -704,8 +707,8 @@ entry_names (int fd, char ***names, size_t *n, nsb_error_t *err)
   return 0;
 }
 
-static void
-names_free (char **names, size_t n)
+void
+nsb_names_free (char **names, size_t n)
 {
   for (size_t i = 0; i < n; i++)
     free (names[i]);
@@ -731,24 +734,18 @@ nsb_list (struct nsb_target *t, const char *mountpoint,
 
   *entries = NULL;
   *n = 0;
-  if (fd < 0 || entry_names (fd, &names, &count, err) < 0)
+  if (fd < 0 || nsb_instance_entry_names (fd, &names, &count, err) < 0)
     return -1;
   *entries = calloc (count ? count : 1, sizeof (**entries));
   if (*entries == NULL)
     ret = nsb_error_errno (err, "list");
   for (size_t i = 0; ret == 0 && i < count; i++)
     {
-      struct nsb_entry *e = &(*entries)[i];
-      cleanup_free char *text = NULL;
-      size_t len;
-      snprintf (e->rule.name, sizeof (e->rule.name), "%s", names[i]);
-      ret = nsb_read_file_at (fd, names[i], 65536, &text, &len, err);
-      if (ret == 0)
-        ret = nsb_entry_parse (text, len, e, err);
+      ret = nsb_entry_read_at (fd, names[i], &(*entries)[i], err);
       if (ret == 0)
         (*n)++;
     }
-  names_free (names, count);
+  nsb_names_free (names, count);
   if (ret < 0)
     {
       nsb_entries_free (*entries, *n);
@@ -833,14 +830,14 @@ verify_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
   size_t n = 0;
   int ret = 0;
 
-  if (fd < 0 || entry_names (fd, &names, &n, err) < 0)
+  if (fd < 0 || nsb_instance_entry_names (fd, &names, &n, err) < 0)
     return -1;
   if (t->pid != 0)
     ret = nsb_chroot_fd (t->host_root_fd, err);
   for (size_t i = 0; ret == 0 && i < n; i++)
     ret = nsb_verify_entry (fd, names[i], t->root_fd, t->host_root_fd,
                             a->level, rep, err);
-  names_free (names, n);
+  nsb_names_free (names, n);
   return ret;
 }
 

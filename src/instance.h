@@ -55,6 +55,11 @@ bool nsb_userns_is_initial (int userns_fd);
  * it has none).  Refuses when this process is in the initial namespace. */
 int nsb_instance_open_self (nsb_error_t *err);
 
+/* The names of the entries of the instance mounted at MNTFD. */
+int nsb_instance_entry_names (int mntfd, char ***names, size_t *n,
+                              nsb_error_t *err);
+void nsb_names_free (char **names, size_t n);
+
 /* Register RULE through the instance mounted at MNTFD. */
 int nsb_instance_register (int mntfd, const struct nsb_rule *rule,
                            nsb_error_t *err);

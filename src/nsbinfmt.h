@@ -3,6 +3,7 @@
 #ifndef NSBINFMT_H
 #define NSBINFMT_H
 
+#include "bundle.h"
 #include "catalog.h"
 #include "elfinfo.h"
 #include "error.h"

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <yajl/yajl_tree.h>
@@ -15,8 +16,9 @@
 #define DEFAULT_PATH                                                          \
   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static yajl_val
-parse_json (const char *json, size_t len, const char *what, nsb_error_t *err)
+yajl_val
+nsb_oci_json_parse (const char *json, size_t len, const char *what,
+                    nsb_error_t *err)
 {
   char msg[256] = "";
   cleanup_free char *copy = strndup (json, len);
@@ -53,7 +55,8 @@ nsb_oci_state_parse (const char *json, size_t len, struct nsb_oci_state *st,
   static const char *const id_path[] = { "id", NULL };
   static const char *const status_path[] = { "status", NULL };
   static const char *const bundle_path[] = { "bundle", NULL };
-  yajl_val tree = parse_json (json, len, "the OCI state on stdin", err);
+  yajl_val tree
+      = nsb_oci_json_parse (json, len, "the OCI state on stdin", err);
   yajl_val pid;
   const char *id, *bundle, *status;
   bool stopped;
@@ -135,7 +138,7 @@ config_parse (const char *bundle, const char *json, size_t len,
               struct nsb_oci_config *cfg, nsb_error_t *err)
 {
   static const char *const root_path[] = { "root", "path", NULL };
-  yajl_val tree = parse_json (json, len, "config.json", err);
+  yajl_val tree = nsb_oci_json_parse (json, len, "config.json", err);
   const char *root;
   int ret = -1;
 
@@ -377,4 +380,51 @@ nsb_oci_entrypoint_arch (int rootfd, const struct nsb_oci_config *cfg,
               "ELF executable nsbinfmt knows",
               cmd ? cmd : "");
   return 0;
+}
+
+int
+nsb_oci_decide (const struct nsb_oci_config *cfg,
+                const struct nsb_oci_policy *pol, struct nsb_ruleset *set,
+                char *why, size_t why_size, nsb_error_t *err)
+{
+  const struct nsb_arch *arch = NULL;
+  cleanup_close int rootfd = -1;
+
+  switch (pol->mode)
+    {
+    case NSB_OCI_NONE:
+      return 0;
+    case NSB_OCI_ALL:
+      snprintf (why, why_size, "annotation emulate=all");
+      return nsb_ruleset_add_all_arches (set, err);
+    case NSB_OCI_LIST:
+      snprintf (why, why_size, "annotation emulate=%s", cfg->emulate);
+      for (size_t i = 0; i < pol->n_arches; i++)
+        if (!nsb_arch_is_native (pol->arches[i])
+            && nsb_ruleset_add_arch (set, pol->arches[i], NULL, err) < 0)
+          return -1;
+      return 0;
+    case NSB_OCI_AUTO:
+      break;
+    }
+  rootfd = open (cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return nsb_error_errno (err, "rootfs %s", cfg->root);
+  if (nsb_oci_entrypoint_arch (rootfd, cfg, &arch, why, why_size, err) < 0)
+    return -1;
+  if (arch == NULL || nsb_arch_is_native (arch))
+    return 0;
+  return nsb_ruleset_add_arch (set, arch, NULL, err);
+}
+
+void
+nsb_oci_needs (const struct nsb_ruleset *set, const char *why, char *out,
+               size_t size)
+{
+  char names[256] = "";
+
+  for (size_t i = 0; i < set->n; i++)
+    snprintf (names + strlen (names), sizeof (names) - strlen (names), "%s%s",
+              i ? "," : "", set->rules[i].name + strlen ("qemu-"));
+  snprintf (out, size, "needs %s emulation (%s)", names, why);
 }

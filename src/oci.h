@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "error.h"
 #include "selector.h"
+#include "sources.h"
 #include "verify.h"
 
 #define NSB_OCI_JSON_MAX (4 << 20) /* a larger state or config is refused */
@@ -67,6 +68,12 @@ struct nsb_oci_policy
   bool origin; /* the $ORIGIN loader too (origin=true) */
 };
 
+/* JSON text of LEN bytes (WHAT, for messages) as a yajl tree, which must
+ * be an object; free it with yajl_tree_free. */
+struct yajl_val_s;
+struct yajl_val_s *nsb_oci_json_parse (const char *json, size_t len,
+                                       const char *what, nsb_error_t *err);
+
 /* The state a hook gets on stdin: id, pid, bundle. */
 int nsb_oci_state_parse (const char *json, size_t len,
                          struct nsb_oci_state *st, nsb_error_t *err);
@@ -79,6 +86,17 @@ void nsb_oci_config_free (struct nsb_oci_config *cfg);
 /* The policy the annotations ask for; a bad value is an error. */
 int nsb_oci_policy (const struct nsb_oci_config *cfg,
                     struct nsb_oci_policy *pol, nsb_error_t *err);
+
+/* Into SET, the rules the container needs by POL: the annotations' list,
+ * or all, else the entrypoint's architecture (below); none for a native
+ * one.  WHY says what decided. */
+int nsb_oci_decide (const struct nsb_oci_config *cfg,
+                    const struct nsb_oci_policy *pol, struct nsb_ruleset *set,
+                    char *why, size_t why_size, nsb_error_t *err);
+
+/* "needs aarch64,s390x emulation (WHY)": what nsb_oci_decide found. */
+void nsb_oci_needs (const struct nsb_ruleset *set, const char *why, char *out,
+                    size_t size);
 
 /* The architecture the entrypoint is built for, read beneath ROOTFD (the
  * rootfs, hostile): process.args[0] along PATH, through one or more #!

@@ -13,9 +13,10 @@
 #include "handler.h"
 #include "instance.h"
 #include "origin.h"
+#include "pin.h"
 #include "util.h"
 
-#if HAVE_LIBBPF
+#if NSB_BPF
 #include <bpf/libbpf.h>
 
 #include "bpf/origin.skel.h"
@@ -23,7 +24,9 @@
 
 struct nsb_origin
 {
-#if HAVE_LIBBPF
+  struct nsb_handler h; /* what nsb_origin_install attaches */
+  struct nsb_pinned pin;
+#if NSB_BPF
   struct nsb_origin_bpf *skel;
 #endif
 };
@@ -33,13 +36,14 @@ nsb_origin_free (struct nsb_origin *o)
 {
   if (o == NULL)
     return;
-#if HAVE_LIBBPF
+  nsb_pinned_close (&o->pin);
+#if NSB_BPF
   nsb_origin_bpf__destroy (o->skel);
 #endif
   free (o);
 }
 
-#if HAVE_LIBBPF
+#if NSB_BPF
 /* The machines this host runs natively: its own, and the 32-bit one it
  * runs beside it (x86_64: i386; aarch64: arm). */
 static void
@@ -63,10 +67,9 @@ native_machines (unsigned short *m64, unsigned short *m32)
 }
 
 static int
-origin_load (struct nsb_origin *o, nsb_error_t *err)
+origin_open (struct nsb_origin *o, nsb_error_t *err)
 {
   unsigned short m64, m32;
-  int ret;
 
   nsb_handler_libbpf_quiet ();
   o->skel = nsb_origin_bpf__open ();
@@ -75,16 +78,76 @@ origin_load (struct nsb_origin *o, nsb_error_t *err)
   native_machines (&m64, &m32);
   o->skel->rodata->machine64 = m64;
   o->skel->rodata->machine32 = m32;
-  ret = nsb_origin_bpf__load (o->skel);
-  if (ret < 0)
-    return nsb_handler_load_error (ret, "the $ORIGIN loader", err);
   return 0;
 }
 
-static void *
-origin_map (struct nsb_origin *o)
+static int
+origin_load (struct nsb_origin *o, nsb_error_t *err)
 {
-  return o->skel->maps.nsbinfmt_origin;
+  int ret;
+
+  if (origin_open (o, err) < 0)
+    return -1;
+  ret = nsb_origin_bpf__load (o->skel);
+  if (ret < 0)
+    return nsb_handler_load_error (ret, "the $ORIGIN loader", err);
+  o->h = (struct nsb_handler){ o->skel->maps.nsbinfmt_origin, -1,
+                               NSB_ORIGIN_HANDLER, "the $ORIGIN loader" };
+  return 0;
+}
+
+static void
+origin_pin_spec (struct nsb_pin_spec *spec)
+{
+  size_t size;
+  const void *elf = nsb_origin_bpf__elf_bytes (&size);
+
+  *spec = (struct nsb_pin_spec){
+    .dir = "origin",
+    .what = "the pinned $ORIGIN loader",
+    .map = NSB_ORIGIN_HANDLER,
+    .handler = NSB_ORIGIN_HANDLER_PINNED,
+    .progs = { "nsb_origin_match", "nsb_origin_load" },
+    .rodata_size = sizeof (struct nsb_origin_bpf__rodata),
+    .build_id_offset = offsetof (struct nsb_origin_bpf__rodata, nsb_build_id),
+    .build_id = nsb_handler_build_id (elf, size),
+  };
+}
+
+int
+nsb_origin_pin (bool *changed, nsb_error_t *err)
+{
+  struct nsb_origin *o = calloc (1, sizeof (*o));
+  struct nsb_pin_spec spec;
+  int ret = -1;
+
+  *changed = false;
+  if (o == NULL)
+    return nsb_error_errno (err, "$ORIGIN loader");
+  o->pin.ops_fd = -1;
+  origin_pin_spec (&spec);
+  if (origin_open (o, err) == 0)
+    {
+      o->skel->rodata->nsb_build_id = spec.build_id;
+      if (nsb_handler_set_name (o->skel->maps.nsbinfmt_origin, spec.handler,
+                                err)
+          == 0)
+        ret = nsb_origin_bpf__load (o->skel);
+      if (ret < 0 && err != NULL && *err == NULL)
+        nsb_handler_load_error (ret, "the $ORIGIN loader", err);
+    }
+  if (ret == 0)
+    {
+      struct nsb_origin_bpf *k = o->skel;
+      struct nsb_pin_fds fds = { bpf_map__fd (k->maps.nsbinfmt_origin),
+                                 bpf_program__fd (k->progs.nsb_origin_match),
+                                 bpf_program__fd (k->progs.nsb_origin_load),
+                                 bpf_map__fd (k->maps.rodata) };
+      ret = nsb_pin_handler (&spec, &fds, k->maps.nsbinfmt_origin, changed,
+                             err);
+    }
+  nsb_origin_free (o);
+  return ret;
 }
 #else
 static int
@@ -96,13 +159,40 @@ origin_load (struct nsb_origin *o, nsb_error_t *err)
                         "libbpf");
 }
 
-static void *
-origin_map (struct nsb_origin *o)
+static void
+origin_pin_spec (struct nsb_pin_spec *spec)
 {
-  (void)o;
-  return NULL;
+  *spec = (struct nsb_pin_spec){ .dir = "origin",
+                                 .what = "the pinned $ORIGIN loader" };
+}
+
+int
+nsb_origin_pin (bool *changed, nsb_error_t *err)
+{
+  *changed = false;
+  return nsb_error_set (err, ENOTSUP,
+                        "pin the $ORIGIN loader: nsbinfmt was built without "
+                        "libbpf");
 }
 #endif
+
+/* Load it (root), else use the pin (anyone), else say both why. */
+static int
+origin_get (struct nsb_origin *o, nsb_error_t *err)
+{
+  cleanup_error nsb_error_t load_err = NULL;
+  struct nsb_pin_spec spec;
+
+  if (origin_load (o, &load_err) == 0)
+    return 0;
+  origin_pin_spec (&spec);
+  if (nsb_pinned_open (&spec, &o->pin, err) < 0)
+    return nsb_error_prefix (err, "%s; no pinned $ORIGIN loader",
+                             load_err->msg);
+  o->h = (struct nsb_handler){ NULL, o->pin.ops_fd, NSB_ORIGIN_HANDLER_PINNED,
+                               spec.what };
+  return 0;
+}
 
 int
 nsb_origin_prepare (struct nsb_origin **out, nsb_error_t *err)
@@ -117,7 +207,8 @@ nsb_origin_prepare (struct nsb_origin **out, nsb_error_t *err)
   o = calloc (1, sizeof (*o));
   if (o == NULL)
     return nsb_error_errno (err, "$ORIGIN loader");
-  if (origin_load (o, err) < 0)
+  o->pin.ops_fd = -1;
+  if (origin_get (o, err) < 0)
     {
       nsb_origin_free (o);
       return -1;
@@ -128,19 +219,15 @@ nsb_origin_prepare (struct nsb_origin **out, nsb_error_t *err)
 
 /* After EEXIST: is the entry there this handler's? */
 static bool
-origin_entry_is (int mntfd)
+origin_entry_is (const struct nsb_origin *o, int mntfd)
 {
-  struct nsb_entry e = { 0 };
-  cleanup_free char *text = NULL;
-  size_t len;
+  struct nsb_entry e;
   bool same;
 
-  snprintf (e.rule.name, sizeof (e.rule.name), "%s", NSB_ORIGIN_ENTRY);
-  if (nsb_read_file_at (mntfd, NSB_ORIGIN_ENTRY, 65536, &text, &len, NULL) < 0
-      || nsb_entry_parse (text, len, &e, NULL) < 0)
+  if (nsb_entry_read_at (mntfd, NSB_ORIGIN_ENTRY, &e, NULL) < 0)
     return false;
   same = e.enabled && e.rule.type == NSB_TYPE_BPF
-         && strcmp (e.rule.interpreter, NSB_ORIGIN_HANDLER) == 0;
+         && strcmp (e.rule.interpreter, o->h.name) == 0;
   nsb_entry_free (&e);
   return same;
 }
@@ -150,20 +237,20 @@ nsb_origin_install (struct nsb_origin *o, int mntfd, bool *added,
                     nsb_error_t *err)
 {
   cleanup_free struct nsb_rule *b = calloc (1, sizeof (*b));
-  void *link;
+  struct nsb_handler_link *link;
   int ret;
 
   *added = false;
   if (b == NULL)
     return nsb_error_errno (err, "$ORIGIN loader");
   snprintf (b->name, sizeof (b->name), "%s", NSB_ORIGIN_ENTRY);
-  snprintf (b->interpreter, sizeof (b->interpreter), "%s", NSB_ORIGIN_HANDLER);
+  snprintf (b->interpreter, sizeof (b->interpreter), "%s", o->h.name);
   b->type = NSB_TYPE_BPF;
-  link = nsb_handler_attach (origin_map (o), "the $ORIGIN loader", err);
+  link = nsb_handler_attach (&o->h, err);
   if (link == NULL)
     return -1;
   ret = nsb_instance_register (mntfd, b, err);
-  if (ret < 0 && (*err)->status == EEXIST && origin_entry_is (mntfd))
+  if (ret < 0 && (*err)->status == EEXIST && origin_entry_is (o, mntfd))
     {
       nsb_error_release (err);
       ret = 0;

@@ -18,10 +18,15 @@
 
 struct nsb_origin;
 
-/* Load the handler.  A kernel without B entries, a build without libbpf,
- * a caller without BPF rights: one line in *err, never a silent no-op. */
+/* Load the handler, else use the pinned one (pin.h).  A kernel without B
+ * entries, a build without libbpf, a caller without BPF rights and no
+ * usable pin: one line in *err, never a silent no-op. */
 int nsb_origin_prepare (struct nsb_origin **origin, nsb_error_t *err);
 void nsb_origin_free (struct nsb_origin *origin);
+
+/* As root: load the handler and pin it (pin.h), for users who cannot load
+ * it themselves.  *CHANGED false: this build's was pinned already. */
+int nsb_origin_pin (bool *changed, nsb_error_t *err);
 
 /* In the target's user namespace: attach, register the B entry through
  * the instance at MNTFD, let the link go.  An entry already there that is

@@ -17,8 +17,15 @@
 
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "probe.h"
 #include "util.h"
@@ -308,4 +315,58 @@ nsb_probe_arches (void)
 {
   pthread_once (&probe_names_once, probe_names_fill);
   return probe_names;
+}
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+static int
+wait_probe (pid_t pid, int *status)
+{
+  int pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  int timed_out = pidfd >= 0 && poll (&p, 1, NSB_PROBE_TIMEOUT_MS) == 0;
+
+  if (timed_out)
+    kill (pid, SIGKILL);
+  nsb_closep (&pidfd);
+  while (waitpid (pid, status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return timed_out ? 1 : 0;
+}
+
+/* From a memfd that is not close-on-exec: binfmt_misc refuses binaries
+ * whose path the interpreter could not open. */
+int
+nsb_probe_run (const uint8_t *img, size_t len, int root_fd, int *status,
+               nsb_error_t *err)
+{
+  cleanup_close int mfd = memfd_create ("nsbinfmt-probe", MFD_EXEC);
+  char *const argv[] = { (char *)"nsbinfmt-probe", NULL };
+  char *const envp[] = { NULL };
+  cleanup_close int here = open ("/", O_PATH | O_CLOEXEC);
+  bool need_chroot = root_fd >= 0 && !nsb_same_file (root_fd, here);
+  int timed_out;
+  pid_t pid;
+
+  if (mfd < 0 && errno == EINVAL)
+    mfd = memfd_create ("nsbinfmt-probe", 0);
+  if (mfd < 0 || write (mfd, img, len) != (ssize_t)len)
+    return nsb_error_errno (err, "probe memfd");
+  pid = fork ();
+  if (pid < 0)
+    return nsb_error_errno (err, "fork");
+  if (pid == 0)
+    {
+      if (need_chroot && nsb_chroot_fd (root_fd, NULL) < 0)
+        _exit (NSB_PROBE_NOROOT);
+      syscall (SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
+      _exit (errno == ENOEXEC ? NSB_PROBE_ENOEXEC : NSB_PROBE_NOEXEC);
+    }
+  timed_out = wait_probe (pid, status);
+  if (timed_out < 0)
+    return nsb_error_errno (err, "wait for the probe");
+  return timed_out;
 }

@@ -27,4 +27,18 @@ int nsb_probe_build (const char *arch, uint8_t code, uint8_t *buf, size_t size,
 /* NULL-terminated list of the arch names nsb_probe_build knows. */
 const char *const *nsb_probe_arches (void);
 
+#define NSB_PROBE_TIMEOUT_MS 20000
+/* Exit statuses of the child for an exec that failed: ENOEXEC (no entry
+ * and no native support took it), anything else, or the chroot. */
+#define NSB_PROBE_ENOEXEC 125
+#define NSB_PROBE_NOEXEC 127
+#define NSB_PROBE_NOROOT 126
+
+/* Run the probe IMG (LEN bytes) from a memfd in a child, chrooted to
+ * ROOT_FD unless that is this process's root already; *STATUS is its wait
+ * status.  Returns 0, 1 if it hung and was killed after
+ * NSB_PROBE_TIMEOUT_MS, or -1 with *err set. */
+int nsb_probe_run (const uint8_t *img, size_t len, int root_fd, int *status,
+                   nsb_error_t *err);
+
 #endif

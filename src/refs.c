@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "bpf/selector.h"
 #include "instance.h"
 #include "refs.h"
 #include "util.h"
@@ -150,6 +152,39 @@ drop_one (int dfd, const char *entry, const char *container)
   return unused;
 }
 
+/* A bpf selector's entry binds several rules' emulators, under the rules'
+ * names: it goes when no container uses any of them any more. */
+static int
+drop_selector_entries (int dfd, int mntfd, nsb_error_t *err)
+{
+  char **names;
+  size_t n;
+  int ret = 0;
+
+  if (nsb_instance_entry_names (mntfd, &names, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n && ret == 0; i++)
+    {
+      struct nsb_entry e;
+      bool used = false;
+      if (nsb_entry_read_at (mntfd, names[i], &e, NULL) < 0)
+        continue;
+      if (e.rule.type == NSB_TYPE_BPF
+          && (strcmp (e.rule.interpreter, NSB_SEL_HANDLER) == 0
+              || strcmp (e.rule.interpreter, NSB_SEL_HANDLER_PINNED) == 0))
+        {
+          for (size_t j = 0; j < e.n_bound && !used; j++)
+            used = faccessat (dfd, e.bound[j].name, F_OK, 0) == 0;
+          if (!used && nsb_write_file_at (mntfd, names[i], "-1", 2, NULL) < 0
+              && errno != ENOENT)
+            ret = nsb_error_errno (err, "remove entry %s", names[i]);
+        }
+      nsb_entry_free (&e);
+    }
+  nsb_names_free (names, n);
+  return ret;
+}
+
 int
 nsb_refs_drop (const char *dir, const char *container, nsb_error_t *err)
 {
@@ -185,5 +220,7 @@ nsb_refs_drop (const char *dir, const char *container, nsb_error_t *err)
         }
     }
   closedir (d);
+  if (ret == 0 && mntfd >= 0)
+    ret = drop_selector_entries (dfd, mntfd, err);
   return ret;
 }

@@ -24,7 +24,9 @@ int nsb_refs_take (const char *dir, const char *container,
                    const struct nsb_ruleset *set, nsb_error_t *err);
 
 /* CONTAINER has stopped: drop its references, and remove from this user
- * namespace's instance every entry no container uses any more. */
+ * namespace's instance every entry no container uses any more: a magic
+ * entry by its rule's name, a bpf selector's entry when none of the names
+ * it bound is used. */
 int nsb_refs_drop (const char *dir, const char *container, nsb_error_t *err);
 
 #endif

@@ -107,6 +107,9 @@ struct nsb_entry
 
 int nsb_entry_parse (const char *text, size_t len, struct nsb_entry *entry,
                      nsb_error_t *err);
+/* The entry file NAME of the instance mounted at MNTFD, parsed. */
+int nsb_entry_read_at (int mntfd, const char *name, struct nsb_entry *entry,
+                       nsb_error_t *err);
 void nsb_entry_free (struct nsb_entry *entry);
 
 #endif

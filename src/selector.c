@@ -15,12 +15,14 @@
 #include <unistd.h>
 
 #include "bpf/selector.h"
+#include "catalog.h"
 #include "handler.h"
 #include "instance.h"
+#include "pin.h"
 #include "selector.h"
 #include "util.h"
 
-#if HAVE_LIBBPF
+#if NSB_BPF
 #include <bpf/libbpf.h>
 
 #include "bpf/selector.skel.h"
@@ -31,7 +33,10 @@ struct nsb_selector
   size_t n;
   struct nsb_bound *bound; /* rule name -> interpreter, in rule order */
   struct nsb_sel_rule *table;
-#if HAVE_LIBBPF
+  struct nsb_handler h; /* what nsb_selector_install attaches */
+  struct nsb_pinned pin;
+  bool required; /* NSB_HANDLER_BPF: no magic entries instead */
+#if NSB_BPF
   struct nsb_selector_bpf *skel;
 #endif
 };
@@ -159,7 +164,8 @@ nsb_selector_free (struct nsb_selector *sel)
     free (sel->bound[i].path);
   free (sel->bound);
   free (sel->table);
-#if HAVE_LIBBPF
+  nsb_pinned_close (&sel->pin);
+#if NSB_BPF
   nsb_selector_bpf__destroy (sel->skel);
 #endif
   free (sel);
@@ -187,6 +193,8 @@ selector_compile (const struct nsb_rule *rules, size_t n,
                        why),
              0;
   sel = calloc (1, sizeof (*sel));
+  if (sel != NULL)
+    sel->pin.ops_fd = sel->h.pin_fd = -1;
   if (sel == NULL || (sel->bound = calloc (n, sizeof (*sel->bound))) == NULL
       || (sel->table = calloc (n, sizeof (*sel->table))) == NULL)
     {
@@ -210,12 +218,11 @@ selector_compile (const struct nsb_rule *rules, size_t n,
   return 0;
 }
 
-#if HAVE_LIBBPF
+#if NSB_BPF
+/* Open the skeleton with SEL's table, to be loaded. */
 static int
-selector_load (struct nsb_selector *sel, nsb_error_t *err)
+selector_open (struct nsb_selector *sel, nsb_error_t *err)
 {
-  int ret;
-
   nsb_handler_libbpf_quiet ();
   sel->skel = nsb_selector_bpf__open ();
   if (sel->skel == NULL)
@@ -223,16 +230,115 @@ selector_load (struct nsb_selector *sel, nsb_error_t *err)
   memcpy ((void *)sel->skel->rodata->rules, sel->table,
           sel->n * sizeof (*sel->table));
   sel->skel->rodata->n_rules = (unsigned)sel->n;
-  ret = nsb_selector_bpf__load (sel->skel);
-  if (ret < 0)
-    return nsb_handler_load_error (ret, "the bpf selector", err);
   return 0;
 }
 
-static void *
-selector_map (struct nsb_selector *sel)
+static int
+selector_load (struct nsb_selector *sel, nsb_error_t *err)
 {
-  return sel->skel->maps.nsbinfmt;
+  int ret;
+
+  if (selector_open (sel, err) < 0)
+    return -1;
+  ret = nsb_selector_bpf__load (sel->skel);
+  if (ret < 0)
+    return nsb_handler_load_error (ret, "the bpf selector", err);
+  sel->h = (struct nsb_handler){ sel->skel->maps.nsbinfmt, -1, NSB_SEL_HANDLER,
+                                 "the bpf selector" };
+  return 0;
+}
+
+static void
+selector_pin_spec (struct nsb_pin_spec *spec)
+{
+  size_t size;
+  const void *elf = nsb_selector_bpf__elf_bytes (&size);
+
+  *spec = (struct nsb_pin_spec){
+    .dir = "selector",
+    .what = "the pinned bpf selector",
+    .map = "nsbinfmt",
+    .handler = NSB_SEL_HANDLER_PINNED,
+    .progs = { "nsb_match", "nsb_load" },
+    .rodata_size = sizeof (struct nsb_selector_bpf__rodata),
+    .build_id_offset
+    = offsetof (struct nsb_selector_bpf__rodata, nsb_build_id),
+    .build_id = nsb_handler_build_id (elf, size),
+  };
+}
+
+/* Every architecture of the catalog this host does not run natively. */
+static int
+catalog_rules (struct nsb_rule **out, size_t *n, nsb_error_t *err)
+{
+  struct nsb_rule *rules = calloc (nsb_catalog_size (), sizeof (*rules));
+
+  *n = 0;
+  if (rules == NULL)
+    return nsb_error_errno (err, "selector");
+  for (size_t i = 0; i < nsb_catalog_size (); i++)
+    {
+      const struct nsb_arch *a = nsb_catalog_at (i);
+      char path[PATH_MAX];
+      if (nsb_arch_is_native (a))
+        continue;
+      /* The path is not in the table: an entry binds its own. */
+      snprintf (path, sizeof (path), "/usr/bin/qemu-%s-static", a->name);
+      if (nsb_arch_rule (a, path, &rules[*n], err) < 0)
+        return free (rules), -1;
+      ++*n;
+    }
+  *out = rules;
+  return 0;
+}
+
+int
+nsb_selector_pin (bool *changed, nsb_error_t *err)
+{
+  cleanup_free struct nsb_rule *rules = NULL;
+  struct nsb_selector *sel = NULL;
+  struct nsb_pin_spec spec;
+  char note[256] = "";
+  size_t n;
+  int ret = -1;
+
+  if (catalog_rules (&rules, &n, err) < 0
+      || selector_compile (rules, n, &sel, note, sizeof (note), err) < 0)
+    return -1;
+  if (sel == NULL)
+    return nsb_error_set (err, EINVAL, "pin the bpf selector: %s", note);
+  selector_pin_spec (&spec);
+  if (selector_open (sel, err) == 0)
+    {
+      struct nsb_selector_bpf *k = sel->skel;
+      k->rodata->nsb_build_id = spec.build_id;
+      if (nsb_handler_set_name (k->maps.nsbinfmt, spec.handler, err) == 0)
+        ret = nsb_selector_bpf__load (k);
+      if (ret < 0 && err != NULL && *err == NULL)
+        nsb_handler_load_error (ret, "the bpf selector", err);
+    }
+  if (ret == 0)
+    {
+      struct nsb_selector_bpf *k = sel->skel;
+      struct nsb_pin_fds fds = { bpf_map__fd (k->maps.nsbinfmt),
+                                 bpf_program__fd (k->progs.nsb_match),
+                                 bpf_program__fd (k->progs.nsb_load),
+                                 bpf_map__fd (k->maps.rodata) };
+      ret = nsb_pin_handler (&spec, &fds, k->maps.nsbinfmt, changed, err);
+    }
+  nsb_selector_free (sel);
+  return ret;
+}
+
+static const struct nsb_sel_rule *
+pinned_rule (const struct nsb_selector *sel, const char *name)
+{
+  const struct nsb_selector_bpf__rodata *r = sel->pin.rodata;
+
+  for (unsigned i = 0; i < r->n_rules && i < NSB_SEL_RULES_MAX; i++)
+    if (strncmp ((const char *)r->rules[i].name, name, NSB_SEL_NAME_MAX) == 0)
+      return (const struct nsb_sel_rule *)&r->rules[i];
+  return NULL;
 }
 #else
 static int
@@ -244,21 +350,93 @@ selector_load (struct nsb_selector *sel, nsb_error_t *err)
                         "libbpf");
 }
 
-static void *
-selector_map (struct nsb_selector *sel)
+static void
+selector_pin_spec (struct nsb_pin_spec *spec)
+{
+  *spec = (struct nsb_pin_spec){ .dir = "selector",
+                                 .what = "the pinned bpf selector" };
+}
+
+int
+nsb_selector_pin (bool *changed, nsb_error_t *err)
+{
+  *changed = false;
+  return nsb_error_set (err, ENOTSUP,
+                        "pin the bpf selector: nsbinfmt was built without "
+                        "libbpf");
+}
+
+static const struct nsb_sel_rule *
+pinned_rule (const struct nsb_selector *sel, const char *name)
 {
   (void)sel;
+  (void)name;
   return NULL;
 }
 #endif
+
+/* Does the table rule P compare what T does (in any order)? */
+static bool
+same_compiled (const struct nsb_sel_rule *p, const struct nsb_sel_rule *t)
+{
+  if (p->n_bytes != t->n_bytes || p->flags != t->flags
+      || p->n_bytes > NSB_SEL_BYTES_MAX)
+    return false;
+  for (unsigned i = 0; i < t->n_bytes; i++)
+    {
+      bool found = false;
+      for (unsigned j = 0; j < p->n_bytes && !found; j++)
+        found = memcmp (&p->bytes[j], &t->bytes[i], sizeof (t->bytes[i])) == 0;
+      if (!found)
+        return false;
+    }
+  return true;
+}
+
+/* Use the pinned selector: its table (every architecture of the catalog)
+ * must have each of SEL's rules as it is. */
+static int
+selector_use_pin (struct nsb_selector *sel, nsb_error_t *err)
+{
+  struct nsb_pin_spec spec;
+
+  selector_pin_spec (&spec);
+  if (nsb_pinned_open (&spec, &sel->pin, err) < 0)
+    return -1;
+  for (size_t i = 0; i < sel->n; i++)
+    {
+      const struct nsb_sel_rule *p = pinned_rule (sel, sel->table[i].name);
+      if (p == NULL || !same_compiled (p, &sel->table[i]))
+        return nsb_error_set (err, ENOTSUP,
+                              "%s does not serve rule `%s` as given",
+                              spec.what, sel->table[i].name);
+    }
+  sel->h = (struct nsb_handler){ NULL, sel->pin.ops_fd, NSB_SEL_HANDLER_PINNED,
+                                 spec.what };
+  return 0;
+}
+
+/* Load it (root), else use the pin (anyone), else say why in NOTE. */
+static void
+selector_get (struct nsb_selector **sel, char *note, size_t note_size)
+{
+  cleanup_error nsb_error_t load_err = NULL;
+  cleanup_error nsb_error_t pin_err = NULL;
+
+  if (selector_load (*sel, &load_err) == 0
+      || selector_use_pin (*sel, &pin_err) == 0)
+    return;
+  snprintf (note, note_size, "%s; no pinned selector: %s", load_err->msg,
+            pin_err->msg);
+  nsb_selector_free (*sel);
+  *sel = NULL;
+}
 
 int
 nsb_selector_prepare (const struct nsb_rule *rules, size_t n,
                       enum nsb_handler_mode mode, struct nsb_selector **sel,
                       char *note, size_t note_size, nsb_error_t *err)
 {
-  cleanup_error nsb_error_t load_err = NULL;
-
   *sel = NULL;
   note[0] = '\0';
   if (mode == NSB_HANDLER_MAGIC)
@@ -273,38 +451,60 @@ nsb_selector_prepare (const struct nsb_rule *rules, size_t n,
     }
   if (selector_compile (rules, n, sel, note, note_size, err) < 0)
     return -1;
-  if (*sel != NULL && selector_load (*sel, &load_err) < 0)
-    {
-      nsb_selector_free (*sel);
-      *sel = NULL;
-      snprintf (note, note_size, "%s", load_err->msg);
-    }
+  if (*sel != NULL)
+    selector_get (sel, note, note_size);
+  if (*sel != NULL)
+    (*sel)->required = mode == NSB_HANDLER_BPF;
   if (*sel == NULL && mode == NSB_HANDLER_BPF)
     return nsb_error_set (err, ENOTSUP, "bpf selector: %s", note);
   return 0;
 }
 
-/* After EEXIST: is entry NAME this selector, same bindings? */
+/* Does entry E bind each of SEL's interpreters (ALL: and no other)? */
 static bool
-selector_entry_is (struct nsb_selector *sel, int mntfd, const char *name)
+binds (const struct nsb_entry *e, const struct nsb_selector *sel, bool all)
 {
-  struct nsb_entry e = { 0 };
-  cleanup_free char *text = NULL;
-  size_t len;
-  bool same;
-
-  snprintf (e.rule.name, sizeof (e.rule.name), "%s", name);
-  if (nsb_read_file_at (mntfd, name, 65536, &text, &len, NULL) < 0
-      || nsb_entry_parse (text, len, &e, NULL) < 0)
+  if (all && e->n_bound != sel->n)
     return false;
-  same = e.enabled && e.rule.type == NSB_TYPE_BPF
-         && strcmp (e.rule.interpreter, NSB_SEL_HANDLER) == 0
-         && e.n_bound == sel->n;
-  for (size_t i = 0; same && i < sel->n; i++)
-    same = strcmp (e.bound[i].name, sel->bound[i].name) == 0
-           && strcmp (e.bound[i].path, sel->bound[i].path) == 0;
+  for (size_t i = 0; i < sel->n; i++)
+    {
+      bool found = false;
+      for (size_t j = 0; j < e->n_bound && !found; j++)
+        found = strcmp (e->bound[j].name, sel->bound[i].name) == 0
+                && strcmp (e->bound[j].path, sel->bound[i].path) == 0;
+      if (!found)
+        return false;
+    }
+  return true;
+}
+
+/* After EEXIST: can entry NAME serve SEL's rules (1), or not (0)?  A
+ * pinned selector's entry serves them if it bound them all; one that did
+ * not is an error, since it matches every architecture first (-1). */
+static int
+selector_entry_serves (struct nsb_selector *sel, int mntfd, const char *name,
+                       nsb_error_t *err)
+{
+  struct nsb_entry e;
+  int ret = 0;
+
+  if (nsb_entry_read_at (mntfd, name, &e, NULL) < 0)
+    return 0;
+  if (e.enabled && e.rule.type == NSB_TYPE_BPF
+      && strcmp (e.rule.interpreter, NSB_SEL_HANDLER_PINNED) == 0)
+    ret = binds (&e, sel, false)
+              ? 1
+              : nsb_error_set (err, EEXIST,
+                               "entry `%s` (the pinned selector) comes first "
+                               "and serves every architecture, but binds "
+                               "other emulators: install them all at once, "
+                               "or remove it first",
+                               name);
+  else if (e.enabled && e.rule.type == NSB_TYPE_BPF
+           && strcmp (e.rule.interpreter, sel->h.name) == 0)
+    ret = binds (&e, sel, true);
   nsb_entry_free (&e);
-  return same;
+  return ret;
 }
 
 /* Bind every interpreter to the disabled entry NAME, then enable it. */
@@ -347,7 +547,7 @@ register_entry (struct nsb_selector *sel, int mntfd, char *name, bool *added,
   if (b == NULL)
     return nsb_error_errno (err, "selector");
   b->type = NSB_TYPE_BPF;
-  snprintf (b->interpreter, sizeof (b->interpreter), "%s", NSB_SEL_HANDLER);
+  snprintf (b->interpreter, sizeof (b->interpreter), "%s", sel->h.name);
   b->flags = NSB_FLAG_D;
   for (int k = 0; k < NSB_SELECTOR_ENTRIES_MAX; k++)
     {
@@ -362,8 +562,9 @@ register_entry (struct nsb_selector *sel, int mntfd, char *name, bool *added,
       if ((*err)->status != EEXIST)
         return free (b), -1;
       nsb_error_release (err);
-      if (selector_entry_is (sel, mntfd, name))
-        return free (b), 0;
+      int serves = selector_entry_serves (sel, mntfd, name, err);
+      if (serves != 0)
+        return free (b), serves < 0 ? -1 : 0;
     }
   free (b);
   return nsb_error_set (err, EEXIST,
@@ -371,18 +572,70 @@ register_entry (struct nsb_selector *sel, int mntfd, char *name, bool *added,
                         NSB_SELECTOR_ENTRIES_MAX);
 }
 
+/* The pinned selector's entry matches every architecture of the catalog,
+ * and the newest entry of an instance is tried first: registered after
+ * other entries it would decline their architectures.  So it goes into an
+ * instance with no entries but the $ORIGIN loader's, or is one already
+ * there that binds what SEL needs (NAME, *REUSE). */
+static int
+pinned_fits (struct nsb_selector *sel, int mntfd, char *name, bool *reuse,
+             nsb_error_t *err)
+{
+  char **names;
+  size_t n;
+  const char *other = NULL;
+  int ret = 0;
+
+  *reuse = false;
+  if (nsb_instance_entry_names (mntfd, &names, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n && !*reuse; i++)
+    {
+      cleanup_error nsb_error_t ignored = NULL;
+      if (strcmp (names[i], NSB_ORIGIN_ENTRY) == 0)
+        continue;
+      if (selector_entry_serves (sel, mntfd, names[i], &ignored) == 1)
+        {
+          *reuse = true;
+          snprintf (name, NSB_SELECTOR_NAME_SIZE, "%s", names[i]);
+        }
+      else if (other == NULL)
+        other = names[i];
+    }
+  if (!*reuse && other != NULL)
+    ret = nsb_error_set (err, EBUSY,
+                         "the instance has entries already (`%s`): the "
+                         "pinned selector's entry would be tried before "
+                         "them and decline their architectures",
+                         other);
+  nsb_names_free (names, n);
+  return ret;
+}
+
 int
 nsb_selector_install (struct nsb_selector *sel, int mntfd,
                       char name[NSB_SELECTOR_NAME_SIZE], bool *added,
-                      nsb_error_t *err)
+                      char *note, size_t note_size, nsb_error_t *err)
 {
-  /* The handler is registered under its name in the user namespace this
-   * process is in: the target's. */
-  void *link
-      = nsb_handler_attach (selector_map (sel), "the bpf selector", err);
+  struct nsb_handler_link *link;
+  bool reuse = false;
   int ret = -1;
 
   *added = false;
+  if (sel->h.pin_fd >= 0 && pinned_fits (sel, mntfd, name, &reuse, err) < 0)
+    {
+      if (sel->required)
+        return -1;
+      snprintf (note, note_size, "magic entries, not the pinned selector: %s",
+                (*err)->msg);
+      nsb_error_release (err);
+      return 1;
+    }
+  if (reuse)
+    return 0;
+  /* The handler is registered under its name in the user namespace this
+   * process is in: the target's. */
+  link = nsb_handler_attach (&sel->h, err);
   if (link != NULL)
     ret = register_entry (sel, mntfd, name, added, err);
   if (ret == 0 && *added && bind_all (sel, mntfd, name, err) < 0)

@@ -46,7 +46,9 @@ bool nsb_rule_selectable (const struct nsb_rule *rule, const char **why);
 
 /*
  * Decide how RULES are installed, before entering the target: *SEL is the
- * loaded selector serving all of them, or NULL for magic entries.  In
+ * selector serving all of them, or NULL for magic entries.  In order: the
+ * selector loaded here (root), the pinned one (pin.h; anyone who may read
+ * the pins), magic entries.  In
  * NSB_HANDLER_AUTO mode a kernel older than 7.3 gives NULL silently; a
  * selector that cannot be used (a rule it cannot serve, no BPF rights, no
  * binfmt_misc_ops in the kernel) gives NULL and a line in NOTE saying why.
@@ -58,14 +60,23 @@ int nsb_selector_prepare (const struct nsb_rule *rules, size_t n,
                           size_t note_size, nsb_error_t *err);
 void nsb_selector_free (struct nsb_selector *sel);
 
+/* As root: load the selector with a table of every architecture of the
+ * catalog and pin it (pin.h), for users who cannot load it themselves.
+ * Their entries bind the emulators they want; the handler declines the
+ * rest (ENOEXEC).  *CHANGED false: this build's was pinned already. */
+int nsb_selector_pin (bool *changed, nsb_error_t *err);
+
 /* In the target's user namespace, with the interpreters' root as ours:
  * attach the handler, register a B entry through the instance at MNTFD,
  * bind, enable; its name is left in NAME.  An entry with the same bindings
  * already there is reused (*ADDED false); entries with other bindings stay
  * (they are sealed) and this one gets the next name.  On failure nothing
- * is left. */
+ * is left.  The pinned selector goes only into an instance without other
+ * entries (or reuses its entry there): otherwise, in NSB_HANDLER_AUTO mode
+ * it declines, returning 1 with NOTE saying why (install magic entries
+ * then); in NSB_HANDLER_BPF mode that is an error. */
 int nsb_selector_install (struct nsb_selector *sel, int mntfd,
                           char name[NSB_SELECTOR_NAME_SIZE], bool *added,
-                          nsb_error_t *err);
+                          char *note, size_t note_size, nsb_error_t *err);
 
 #endif

@@ -10,25 +10,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "catalog.h"
 #include "elfinfo.h"
+#include "handler.h"
 #include "probe.h"
 #include "util.h"
 #include "verify.h"
 
 #define PROBE_STATUS 42
-#define PROBE_TIMEOUT_MS 20000
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
 
 void
 nsb_report_free (struct nsb_report *rep)
@@ -116,53 +109,21 @@ find_probe (const struct nsb_rule *r, uint8_t *img, size_t *len)
   return -1;
 }
 
-static int
-wait_probe (pid_t pid, int *status)
-{
-  int pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
-  struct pollfd p = { .fd = pidfd, .events = POLLIN };
-  int timed_out = pidfd >= 0 && poll (&p, 1, PROBE_TIMEOUT_MS) == 0;
-
-  if (timed_out)
-    kill (pid, SIGKILL);
-  nsb_closep (&pidfd);
-  while (waitpid (pid, status, 0) < 0)
-    if (errno != EINTR)
-      return -1;
-  return timed_out ? 1 : 0;
-}
-
-/* Run IMG from a memfd (not close-on-exec: binfmt_misc refuses binaries
- * whose path the interpreter could not open) inside the target's root. */
+/* Run IMG through the entry (or natively) inside the target's root. */
 static void
 run_probe (const uint8_t *img, size_t len, int root_fd, struct nsb_check *c)
 {
-  cleanup_close int mfd = memfd_create ("nsbinfmt-probe", MFD_EXEC);
-  char *const argv[] = { (char *)"nsbinfmt-probe", NULL };
-  char *const envp[] = { NULL };
   cleanup_close int here = open ("/", O_PATH | O_CLOEXEC);
   bool need_chroot = !nsb_same_file (root_fd, here);
+  cleanup_error nsb_error_t err = NULL;
   int status, timed_out;
-  pid_t pid;
 
-  if (mfd < 0 && errno == EINVAL)
-    mfd = memfd_create ("nsbinfmt-probe", 0);
-  if (mfd < 0 || write (mfd, img, len) != (ssize_t)len)
-    return set (c, NSB_CHECK_FAILED, "probe memfd: %s", strerror (errno));
-  pid = fork ();
-  if (pid < 0)
-    return set (c, NSB_CHECK_FAILED, "fork: %s", strerror (errno));
-  if (pid == 0)
-    {
-      if (need_chroot && nsb_chroot_fd (root_fd, NULL) < 0)
-        _exit (126);
-      syscall (SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
-      _exit (errno == ENOEXEC ? 125 : 127);
-    }
-  timed_out = wait_probe (pid, &status);
+  timed_out = nsb_probe_run (img, len, root_fd, &status, &err);
+  if (timed_out < 0)
+    return set (c, NSB_CHECK_FAILED, "%s", err->msg);
   if (timed_out)
     return set (c, NSB_CHECK_FAILED, "probe hung; killed after %d s",
-                PROBE_TIMEOUT_MS / 1000);
+                NSB_PROBE_TIMEOUT_MS / 1000);
   if (WIFEXITED (status) && WEXITSTATUS (status) == PROBE_STATUS)
     {
       size_t n = strlen (c->detail);
@@ -175,10 +136,11 @@ run_probe (const uint8_t *img, size_t len, int root_fd, struct nsb_check *c)
                 WTERMSIG (status));
   set (c, NSB_CHECK_FAILED, "probe exited with %d, expected %d%s",
        WEXITSTATUS (status), PROBE_STATUS,
-       WEXITSTATUS (status) == 125   ? " (exec format error: the entry did "
-                                       "not take it)"
-       : WEXITSTATUS (status) == 127 ? " (the interpreter could not be run)"
-                                     : "");
+       WEXITSTATUS (status) == NSB_PROBE_ENOEXEC
+           ? " (exec format error: the entry did not take it)"
+       : WEXITSTATUS (status) == NSB_PROBE_NOEXEC
+           ? " (the interpreter could not be run)"
+           : "");
 }
 
 /* The probe check, after the interpreter's: R's magic picks the probe. */
@@ -231,6 +193,13 @@ verify_bound (const struct nsb_entry *e, int root_fd, int host_root_fd,
       check_interpreter (e->bound[i].path, true, root_fd, host_root_fd, &c);
       if (level == NSB_VERIFY_PROBE)
         check_probe (known ? r : NULL, root_fd, &c);
+      if (c.status == NSB_CHECK_OK)
+        {
+          size_t used = strlen (c.detail);
+          snprintf (c.detail + used, sizeof (c.detail) - used, "%s%s",
+                    used ? "; through " : "through ",
+                    nsb_handler_describe (e->rule.interpreter));
+        }
       if (nsb_report_add (rep, &c, err) < 0)
         return -1;
     }
@@ -244,17 +213,12 @@ nsb_verify_entry (int mntfd, const char *name, int root_fd, int host_root_fd,
 {
   struct nsb_check c = { .status = NSB_CHECK_OK };
   struct nsb_entry *e = calloc (1, sizeof (*e));
-  cleanup_free char *text = NULL;
-  size_t len;
   int ret;
 
   if (e == NULL)
     return nsb_error_errno (err, "verify");
-  snprintf (e->rule.name, sizeof (e->rule.name), "%s", name);
   snprintf (c.name, sizeof (c.name), "%s", name);
-  ret = nsb_read_file_at (mntfd, name, 65536, &text, &len, err);
-  if (ret == 0)
-    ret = nsb_entry_parse (text, len, e, err);
+  ret = nsb_entry_read_at (mntfd, name, e, err);
   if (ret == 0)
     {
       snprintf (c.interpreter, sizeof (c.interpreter), "%s",

@@ -36,6 +36,9 @@ struct nsb_report
 {
   size_t n;
   struct nsb_check *checks;
+  /* Set when an install did other than it was asked, and why: "magic
+   * entries, not the pinned selector: ..." */
+  char note[256];
 };
 
 void nsb_report_free (struct nsb_report *rep);

@@ -22,6 +22,8 @@
 char LICENSE[] SEC ("license") = "GPL";
 
 const volatile __u32 n_rules = 0;
+/* Which build of nsbinfmt loaded this (src/pin.c): a pin records it. */
+const volatile __u64 nsb_build_id = 0;
 const volatile struct nsb_sel_rule rules[NSB_SEL_RULES_MAX] = {};
 
 /* Does HEAD have the bytes rule R looks at? */
@@ -95,7 +97,11 @@ BPF_PROG (nsb_load, struct linux_binprm *bprm)
   ret = bpf_binprm_set_flags (bprm, (enum bpf_binprm_flags)rules[i].flags);
   if (ret < 0)
     return ret;
-  return bpf_binprm_select_interp (bprm, name, sizeof (name));
+  ret = bpf_binprm_select_interp (bprm, name, sizeof (name));
+  /* A name this entry did not bind (a pinned handler's table serves every
+   * architecture; an entry binds the few its user wants): this sandbox does
+   * not emulate the binary, which is "Exec format error", as without us. */
+  return ret == -2 /* -ENOENT */ ? -8 : ret;
 }
 
 SEC (".struct_ops.link")

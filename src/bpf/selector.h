@@ -14,6 +14,7 @@
 #define NSB_SEL_WINDOW 128   /* they lie in the first bytes of bprm->buf */
 #define NSB_SEL_NAME_MAX 32  /* BINFMT_MISC_INTERP_NAME_MAX */
 #define NSB_SEL_HANDLER "nsbinfmt"
+#define NSB_SEL_HANDLER_PINNED "nsbinfmt.pin" /* src/pin.c */
 
 /* enum bpf_binprm_flags of Linux 7.3 (fs/binfmt_misc_bpf.c) */
 #define NSB_SEL_PRESERVE_ARGV0 1

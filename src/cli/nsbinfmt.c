@@ -15,9 +15,11 @@
 
 #include "catalog.h"
 #include "elfinfo.h"
+#include "handler.h"
 #include "instance.h"
 #include "kernel.h"
 #include "nix.h"
+#include "pin.h"
 #include "report.h"
 #include "sources.h"
 #include "util.h"
@@ -45,6 +47,13 @@ static const char usage_text[]
       "emulators\n"
       "  check-kernel [--json]           what this kernel's binfmt_misc can "
       "do\n"
+      "  pin                             as root: load the bpf selector and "
+      "the\n"
+      "                 $ORIGIN loader once and pin them in bpffs, so that "
+      "any\n"
+      "                 user can attach them in a user namespace of its own\n"
+      "  unpin                           remove those pins (entries keep "
+      "theirs)\n"
       "  relocate BINARY --interp PATH   rewrite BINARY's PT_INTERP in "
       "place\n"
       "                 (absolute, or $ORIGIN/... for the $ORIGIN loader)\n"
@@ -378,6 +387,8 @@ cmd_run (int argc, char **argv, struct options *o)
     die (err, EXIT_RUN_FAILED);
   if (nsb_install (&t, set.rules, set.n, &io, &rep, &err) < 0)
     die (err, EXIT_RUN_FAILED);
+  if (rep.note[0] != '\0')
+    fprintf (stderr, "nsbinfmt: %s\n", rep.note);
   nsb_target_close (&t);
   nsb_report_free (&rep);
   nsb_ruleset_free (&set);
@@ -413,6 +424,8 @@ cmd_install (int argc, char **argv, struct options *o)
       || prepare_handler (o, &set, &io, &err) < 0
       || nsb_install (&t, set.rules, set.n, &io, &rep, &err) < 0)
     die (err, 1);
+  if (rep.note[0] != '\0')
+    fprintf (stderr, "nsbinfmt: %s\n", rep.note);
   print_report (&rep, o->json);
   nsb_target_close (&t);
   nsb_report_free (&rep);
@@ -517,6 +530,50 @@ cmd_relocate (int argc, char **argv, struct options *o)
   return 0;
 }
 
+/* Pin both handlers; one line each saying what happened. */
+static int
+cmd_pin (void)
+{
+  static const struct
+  {
+    const char *what, *dir;
+    int (*pin) (bool *, nsb_error_t *);
+  } handlers[] = { { "the bpf selector", "selector", nsb_selector_pin },
+                   { "the $ORIGIN loader", "origin", nsb_origin_pin } };
+  nsb_error_t err = NULL;
+
+  if (!nsb_kernel_may_have_handlers ())
+    {
+      nsb_error_set (&err, ENOTSUP,
+                     "pin: the handlers need Linux >= 7.3 with "
+                     "CONFIG_BINFMT_MISC_BPF");
+      die (err, 1);
+    }
+  for (size_t i = 0; i < sizeof (handlers) / sizeof (handlers[0]); i++)
+    {
+      bool changed;
+      if (handlers[i].pin (&changed, &err) < 0)
+        die (err, 1);
+      printf ("%s: %s %s/%s\n", handlers[i].what,
+              changed ? "pinned at" : "this build's pin is in place at",
+              nsb_pin_dir (), handlers[i].dir);
+    }
+  return 0;
+}
+
+static int
+cmd_unpin (void)
+{
+  nsb_error_t err = NULL;
+  int removed;
+
+  if (nsb_unpin (&removed, &err) < 0)
+    die (err, 1);
+  printf ("%d handler pin%s removed from %s\n", removed,
+          removed == 1 ? "" : "s", nsb_pin_dir ());
+  return 0;
+}
+
 static int
 cmd_check_kernel (struct options *o)
 {
@@ -567,6 +624,10 @@ main (int argc, char **argv)
     return print_catalog (o.json), 0;
   if (!strcmp (cmd, "check-kernel"))
     return cmd_check_kernel (&o);
+  if (!strcmp (cmd, "pin"))
+    return cmd_pin ();
+  if (!strcmp (cmd, "unpin"))
+    return cmd_unpin ();
   die_usage ("unknown command", cmd);
   return 2;
 }

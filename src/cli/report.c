@@ -6,6 +6,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "catalog.h"
+#include "handler.h"
 #include "report.h"
 
 static const char *const status_words[] = { "ok", "FAILED", "unverified" };
@@ -90,6 +91,8 @@ entry_json (yajl_gen g, const struct nsb_entry *e)
   jb (g, "enabled", e->enabled);
   js (g, "type", type);
   js (g, e->rule.type == 'B' ? "handler" : "interpreter", e->rule.interpreter);
+  if (e->rule.type == 'B')
+    js (g, "handler_is", nsb_handler_describe (e->rule.interpreter));
   js (g, "flags", flags);
   if (e->n_bound)
     {
@@ -118,6 +121,9 @@ print_entries (const struct nsb_entry *e, size_t n, const char *where,
           printf ("  %-20s %-8s %c %-4s %s\n", e[i].rule.name,
                   e[i].enabled ? "enabled" : "disabled", e[i].rule.type, flags,
                   e[i].rule.interpreter);
+          if (e[i].rule.type == 'B')
+            printf ("    handler: %s\n",
+                    nsb_handler_describe (e[i].rule.interpreter));
           for (size_t b = 0; b < e[i].n_bound; b++)
             printf ("    bound %s %s\n", e[i].bound[b].name,
                     e[i].bound[b].path);

@@ -32,43 +32,6 @@ struct hook
   char why[PATH_MAX + 128];
 };
 
-/* The rules the container needs; none for a native one. */
-static int
-decide (struct hook *h, nsb_error_t *err)
-{
-  const struct nsb_arch *arch = NULL;
-  cleanup_close int rootfd = -1;
-
-  switch (h->pol.mode)
-    {
-    case NSB_OCI_NONE:
-      return 0;
-    case NSB_OCI_ALL:
-      snprintf (h->why, sizeof (h->why), "annotation emulate=all");
-      return nsb_ruleset_add_all_arches (&h->set, err);
-    case NSB_OCI_LIST:
-      snprintf (h->why, sizeof (h->why), "annotation emulate=%s",
-                h->cfg.emulate);
-      for (size_t i = 0; i < h->pol.n_arches; i++)
-        if (!nsb_arch_is_native (h->pol.arches[i])
-            && nsb_ruleset_add_arch (&h->set, h->pol.arches[i], NULL, err) < 0)
-          return -1;
-      return 0;
-    case NSB_OCI_AUTO:
-      break;
-    }
-  rootfd = open (h->cfg.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    return nsb_error_errno (err, "rootfs %s", h->cfg.root);
-  if (nsb_oci_entrypoint_arch (rootfd, &h->cfg, &arch, h->why, sizeof (h->why),
-                               err)
-      < 0)
-    return -1;
-  if (arch == NULL || nsb_arch_is_native (arch))
-    return 0;
-  return nsb_ruleset_add_arch (&h->set, arch, NULL, err);
-}
-
 /* Is the target in this process's user namespace (rootless podman's one
  * namespace for all its containers), whose instance others share? */
 static bool
@@ -91,17 +54,15 @@ install (struct hook *h, nsb_error_t *err)
   if (nsb_target_open_pid (h->st.pid, &t, err) < 0)
     return -1;
   t.root_path = h->cfg.root;
-  /* In a shared instance, record the references before registering: a
-   * poststop of another container must not remove what this one needs.
-   * Those count magic entries: a shared instance gets no selector (the
-   * hook of a rootless engine could not load one anyway). */
-  if (shares_our_userns (&t))
-    {
-      h->pol.handler = NSB_HANDLER_MAGIC;
-      if (nsb_refs_dir (refs, sizeof (refs), err) < 0
-          || nsb_refs_take (refs, h->st.id, &h->set, err) < 0)
-        ret = -1;
-    }
+  /* In a shared instance, record the references (by rule: a selector's
+   * entry binds its rules' emulators under their names) before
+   * registering: a poststop of another container must not remove what
+   * this one needs.  The hook of a rootless engine cannot load a handler;
+   * it attaches a pinned one if root pinned it. */
+  if (shares_our_userns (&t)
+      && (nsb_refs_dir (refs, sizeof (refs), err) < 0
+          || nsb_refs_take (refs, h->st.id, &h->set, err) < 0))
+    ret = -1;
   if (ret == 0 && h->pol.origin)
     ret = nsb_origin_prepare (&io.origin, err);
   if (ret == 0 && h->set.n > 0)
@@ -112,6 +73,8 @@ install (struct hook *h, nsb_error_t *err)
              "nsbinfmt-hook: magic entries, not the bpf selector: %s\n", note);
   if (ret == 0)
     ret = nsb_install (&t, h->set.rules, h->set.n, &io, &rep, err);
+  if (ret == 0 && rep.note[0] != '\0')
+    fprintf (stderr, "nsbinfmt-hook: %s\n", rep.note);
   nsb_selector_free (io.selector);
   nsb_origin_free (io.origin);
   nsb_report_free (&rep);
@@ -135,7 +98,7 @@ static int
 hook_main (struct hook *h, nsb_error_t *err)
 {
   cleanup_free char *input = NULL;
-  char names[256] = "";
+  char needs[sizeof (h->why) + 300];
   size_t len;
 
   if (nsb_read_fd (STDIN_FILENO, NSB_OCI_JSON_MAX, &input, &len, err) < 0)
@@ -148,7 +111,8 @@ hook_main (struct hook *h, nsb_error_t *err)
       || nsb_oci_policy (&h->cfg, &h->pol, err) < 0)
     return -1;
   h->warn_only = !h->pol.fail;
-  if (decide (h, err) < 0)
+  if (nsb_oci_decide (&h->cfg, &h->pol, &h->set, h->why, sizeof (h->why), err)
+      < 0)
     return -1;
   if (h->set.n == 0 && !h->pol.origin)
     return 0;
@@ -157,10 +121,8 @@ hook_main (struct hook *h, nsb_error_t *err)
   if (h->set.n == 0)
     return nsb_error_prefix (err, "needs the $ORIGIN loader (annotation "
                                   "origin=true)");
-  for (size_t i = 0; i < h->set.n; i++)
-    snprintf (names + strlen (names), sizeof (names) - strlen (names), "%s%s",
-              i ? "," : "", h->set.rules[i].name + 5);
-  return nsb_error_prefix (err, "needs %s emulation (%s)", names, h->why);
+  nsb_oci_needs (&h->set, h->why, needs, sizeof (needs));
+  return nsb_error_prefix (err, "%s", needs);
 }
 
 int

@@ -91,3 +91,33 @@ native_drv() {
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	[ "$(cat "${lines[-1]}")" = aarch64 ]
 }
+
+@test "way (b): the builder makes its own instance in the sandbox (nsbinfmt-static, pre-build-hook)" {
+	[ -x "${NSB_STATIC_BIN:-}" ] || { echo "nsbinfmt-static not built (static yajl: libyajl-dev)" >&2; return 1; }
+	mkdir -p "$NSB_BIN_DIR/drv/nsb"
+	install -m 755 "$NSB_STATIC_BIN" "$NSB_BIN_DIR/drv/nsb/nsbinfmt"
+	# The builder is x86_64 (runs natively, as uid 1000 with no
+	# capabilities); it maps itself to root in a user namespace of its own,
+	# mounts that namespace's instance and runs the arm64 busybox there.
+	cat > "$NSB_BIN_DIR/drv/wrapped.nix" <<-'NIX'
+		{ nonce }:
+		let bb = builtins.path { path = ./bb; name = "bb-arm64"; };
+		    nsb = builtins.path { path = ./nsb; name = "nsbinfmt-static"; };
+		in derivation {
+		  name = "nsb-arm64-wrapped";
+		  system = "aarch64-linux";
+		  builder = "${nsb}/nsbinfmt";
+		  args = [ "run" "-e" "aarch64" "--" "${bb}/busybox" "sh" "-c" "uname -m > $out" ];
+		  inherit nonce;
+		}
+	NIX
+	# Without the hook the sandbox has no emulator: one line, no build.
+	run nix-build "$NSB_BIN_DIR/drv/wrapped.nix" --argstr nonce "$NONCE" --no-out-link
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"nsbinfmt: no emulator for aarch64"* ]] || { echo "$output" >&2; return 1; }
+	ln -s "$NSB" "$NSB_BIN_DIR/nsbinfmt-nix-pre-build-hook"
+	echo "pre-build-hook = $NSB_BIN_DIR/nsbinfmt-nix-pre-build-hook" >> "$NIX_CONF_DIR/nix.conf"
+	run nix-build "$NSB_BIN_DIR/drv/wrapped.nix" --argstr nonce "$NONCE" --no-out-link
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	[ "$(cat "${lines[-1]}")" = aarch64 ]
+}

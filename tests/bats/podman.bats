@@ -66,6 +66,7 @@ setup() {
 }
 
 teardown() {
+	if has_selector; then "$NSBINFMT" unpin >/dev/null || return 1; fi
 	podman $(podman_flags "$STORE") rm -a -f -t 0 >/dev/null 2>&1 || true
 	podman $(podman_flags "$STORE") rmi -a -f >/dev/null 2>&1 || true
 	common_teardown
@@ -116,6 +117,8 @@ rootless_teardown() {
 	rl rm -a -f -t 0 >/dev/null 2>&1 || true
 	(cd / && runuser -u "$RL_USER" -- env XDG_RUNTIME_DIR="/run/user/$RL_UID" HOME="$RL_STORE" \
 		podman $(podman_flags "$RL_STORE") unshare rm -rf "$RL_STORE") >/dev/null 2>&1 || true
+	# What podman's own lock files kept there: root removes the rest.
+	rm -rf "$RL_STORE"
 }
 
 @test "rootless podman run --platform, two architectures at once" {
@@ -169,4 +172,44 @@ rootless_teardown() {
 	platforms=$(echo "$output" | jq -r '[.manifests[].platform.architecture] | sort | join(",")')
 	rootless_teardown
 	[ "$platforms" = arm64,s390x ]
+}
+
+@test "rootless podman with pinned handlers: the selector, magic entries beside it, unpin, nothing left" {
+	require_selector
+	rootless_setup
+	"$NSBINFMT" pin >/dev/null
+	# The hook runs as the rootless user: it cannot load BPF, so it
+	# attaches root's pinned selector in podman's user namespace.
+	rl run -d --name nsb-arm --runtime runc --network none --platform linux/arm64 "$LAYOUT" sleep 60 >/dev/null
+	# A second architecture in the same (shared) instance: the pinned
+	# entry is there and binds only qemu-aarch64, so a magic entry, tried
+	# first, serves s390x beside it.
+	rl run -d --name nsb-s390x --runtime runc --network none --platform linux/s390x "$LAYOUT" sleep 60 >/dev/null
+	run rl exec nsb-arm sh -c 'uname -m; cat /proc/sys/fs/binfmt_misc/nsbinfmt'
+	local arm=$output
+	run rl exec nsb-s390x sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
+	local s390x=$output
+	# Unpinned while they run: the running containers keep their emulators.
+	"$NSBINFMT" unpin >/dev/null
+	run rl exec nsb-arm uname -m
+	local after=$output
+	# The arm64 container's poststop removes the selector's entry, which
+	# binds nothing a running container needs; s390x's stays.
+	rl rm -f -t 0 nsb-arm >/dev/null 2>&1
+	run rl exec nsb-s390x sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
+	local left=$output
+	rl rm -f -t 0 nsb-s390x >/dev/null 2>&1
+	local refs
+	refs=$(find "/run/user/$RL_UID/nsbinfmt" -mindepth 2 2>/dev/null | wc -l)
+	# Without pins a new container falls back to magic entries.
+	run rl run $RUNFLAGS --platform linux/arm64 "$LAYOUT" sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
+	local fallback=$output
+	rootless_teardown
+	[[ "$arm" == "aarch64"*"bpf nsbinfmt.pin"*"bpf-interpreter qemu-aarch64 /usr/bin/qemu-aarch64-static"* ]] ||
+		{ echo "arm: $arm" >&2; return 1; }
+	[ "$s390x" = "$(printf 's390x\nnsbinfmt\nqemu-s390x\nregister\nstatus')" ] || { echo "s390x: $s390x" >&2; return 1; }
+	[ "$after" = aarch64 ] || { echo "after unpin: $after" >&2; return 1; }
+	[ "$left" = "$(printf 's390x\nqemu-s390x\nregister\nstatus')" ] || { echo "left: $left" >&2; return 1; }
+	[ "$refs" -eq 0 ]
+	[[ "$fallback" == *"$(printf 'aarch64\nqemu-aarch64\nregister\nstatus')" ]] || { echo "fallback: $fallback" >&2; return 1; }
 }

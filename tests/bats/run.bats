@@ -43,6 +43,22 @@ run_arch() {
 	[ "$status" -ne 0 ]
 }
 
+@test "i386: native where this machine runs it, emulated where it does not" {
+	local i
+	i=$(fixture i386)
+	# Whether the kernel and the CPU run 32-bit x86 (ia32_emulation=,
+	# the hypervisor) decides; Debian's i386 busybox, run directly, says.
+	if "$i" true 2>/dev/null; then
+		"$NSB" catalog --json | jq -e '.[] | select(.arch=="i386") | .state == "native"'
+		run_user run -e i386 -- "$i" true
+		assert_one_line_error "i386 runs natively"
+	else
+		"$NSB" catalog --json | jq -e '.[] | select(.arch=="i386") | .state == "static"'
+		run_user run -e i386 -- "$i" uname -m
+		[ "$status" -eq 0 ] && [ "$output" = i686 ]
+	fi
+}
+
 @test "--writable leaves the instance writable" {
 	run_user run -w -e aarch64 -- sh -c \
 		'echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64 && ls /proc/sys/fs/binfmt_misc'

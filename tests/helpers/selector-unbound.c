@@ -5,7 +5,7 @@
  * NAME, in a new user and mount namespace; then exec CMD there.  What the
  * library never does (it binds exactly the names its table selects), so
  * that selector.bats can check what the handler does with a name the entry
- * did not bind: the exec must fail (ENOENT), not fall through.
+ * did not bind: the exec must fail (ENOEXEC), not fall through.
  */
 #include "config.h"
 
@@ -98,7 +98,7 @@ main (int argc, char **argv)
   snprintf (bind, sizeof (bind), "+%s %s", argv[2], emu.path);
   write_at (mnt, NSB_SELECTOR_ENTRY, bind);
   write_at (mnt, NSB_SELECTOR_ENTRY, "1");
-  execvp (argv[4], argv + 4);
+  execv (argv[4], argv + 4);
   fprintf (stderr, "selector-unbound: exec %s: %s\n", argv[4],
            strerror (errno));
   return errno == ENOEXEC ? 126 : 127;

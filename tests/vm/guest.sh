@@ -82,6 +82,10 @@ PER_TEST_TIMEOUT=${NSB_VM_TEST_TIMEOUT:-900}
 # fixtures with --rodir at the same path, so nothing else is needed here.
 # Tests expect what a Debian host has: nobody, a writable /tmp.
 getent passwd nobody >/dev/null || { echo "guest: no user nobody" >&2; exit 1; }
+# ... and a bpffs on /sys/fs/bpf from boot on, as systemd mounts it: a
+# mount made later (nsbinfmt pin makes one where there is none) is not
+# seen by mount namespaces made before it, such as rootless podman's.
+mountpoint -q /sys/fs/bpf || mount -t bpf -o mode=0700 bpf /sys/fs/bpf
 
 # run_tap NAME CMD...: one test through automake's TAP driver, bounded.
 run_tap() {

@@ -15,6 +15,7 @@
 #                    /work/shared/kernel/bzImage)
 #   NSB_VM_TIMEOUT   cap on the whole VM run, seconds (default 1800)
 #   NSB_VM_MEMORY    guest memory (default 2G)
+#   NSB_VM_QEMU_OPTS  more qemu options, e.g. "-accel tcg,thread=single" (default none)
 #   NSB_VM_TEST_TIMEOUT  cap on each test in the guest, seconds (default 900)
 #   NSB_FIXTURES     foreign binaries (default /var/cache/nsbinfmt/fixtures)
 #
@@ -59,20 +60,24 @@ rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 RESULTS=$(cd "$RESULTS" && pwd -P)
 
-# What the guest needs to know: the test environment of make check.
-{
-	declare -p NSB_VM_TESTS
-	printf 'NSB_VM_SRCDIR=%q\nNSB_VM_BUILDDIR=%q\n' "$SRCDIR" "$BUILDDIR"
-	for v in $(compgen -e); do
-		case $v in
-		NSB_VM_SRCDIR | NSB_VM_BUILDDIR | NSB_VM_TESTS) ;;
-		NSB* | CI) printf 'export %s=%q\n' "$v" "${!v}" ;;
-		esac
-	done
-} >"$RESULTS/env"
+# What the guest needs to know: the tests (TESTS...) and the test
+# environment of make check.
+write_env() {
+	local NSB_VM_TESTS="$*"
+	{
+		declare -p NSB_VM_TESTS
+		printf 'NSB_VM_SRCDIR=%q\nNSB_VM_BUILDDIR=%q\n' "$SRCDIR" "$BUILDDIR"
+		for v in $(compgen -e); do
+			case $v in
+			NSB_VM_SRCDIR | NSB_VM_BUILDDIR | NSB_VM_TESTS) ;;
+			NSB* | CI) printf 'export %s=%q\n' "$v" "${!v}" ;;
+			esac
+		done
+	} >"$RESULTS/env"
+}
 
 vng_args=(--run "$KERNEL" --disable-kvm --disable-microvm
-	--cpus "$(nproc)" --memory "${NSB_VM_MEMORY:-2G}")
+	--cpus "$(nproc)" --memory "${NSB_VM_MEMORY:-2G}" ${NSB_VM_QEMU_OPTS:+"--qemu-opts=$NSB_VM_QEMU_OPTS"})
 # The guest sees the host's root, but virtme-ng covers these with a fresh
 # tmpfs: what the tests need from below them is shared explicitly, at the
 # same path (the fixtures live in /var/cache; a checkout or build may be in
@@ -106,23 +111,70 @@ for d in /nix /root; do
 done
 vng_args+=(--rwdir "$RESULTS=$RESULTS")
 
+# boot_guest TESTS...: one VM running guest.sh for TESTS; vng's status in
+# $rc.  Never let vng read our stdin.  The console, kernel messages too
+# (--verbose), goes to RESULTS/console.log; the guest's own lines also to
+# stdout.
+boot_guest() {
+	write_env "$@"
+	rm -f "$RESULTS/status"
+	set +e
+	timeout -k 30 "$TIMEOUT" vng "${vng_args[@]}" --verbose \
+		--exec "$(printf '%q ' bash "$SRCDIR/tests/vm/guest.sh" "$RESULTS")" </dev/null 2>&1 |
+		tee -a "$RESULTS/console.log" | grep --line-buffered -vE '^\[ *[0-9]+\.[0-9]+\]'
+	rc=${PIPESTATUS[0]}
+	set -e
+}
+
+# The tests of NSB_VM_TESTS with no result yet.
+missing_tests() {
+	local t
+	for t in $NSB_VM_TESTS; do
+		[[ -s $RESULTS/$t.trs ]] || printf '%s ' "$t"
+	done
+}
+
 echo "$PROG: booting $KERNEL under TCG, results in $RESULTS"
 t0=$(date +%s.%N)
-# Never let vng read our stdin.  The console (the guest's output, kernel
-# messages of a crash) is kept in RESULTS/console.log.
-set +e
-timeout -k 30 "$TIMEOUT" vng "${vng_args[@]}" \
-	--exec "$(printf '%q ' bash "$SRCDIR/tests/vm/guest.sh" "$RESULTS")" </dev/null 2>&1 |
-	tee "$RESULTS/console.log"
-rc=${PIPESTATUS[0]}
-set -e
+boot_guest $NSB_VM_TESTS
+failed=()
+# A guest lost in the hook suite, which then passed alone, happened three
+# times under TCG; the one console that showed why had "Oops: int3" at a
+# jump label of the page allocator as crun exited: the breakpoint the
+# kernel plants while it patches its own text (a static key flipping, as
+# crun's cgroups come and go), hit on the other vCPU, which multi-threaded
+# TCG does not keep coherent.  A guest lost so, or with no kernel message
+# at all, runs the tests it did not reach once more in a new VM, and this
+# says so.  Any other kernel crash is a failure, never retried.
+crash='Kernel panic|BUG:|Oops|general protection fault|Call Trace:'
+tcg_race() {
+	! grep -E 'BUG:|Oops|general protection fault' "$RESULTS/console.log" | grep -vq 'Oops: int3:'
+}
+if [[ $rc -ne 0 && $rc -ne 124 && $rc -ne 137 && ! -f $RESULTS/status ]] &&
+	tcg_race && [[ -n $(missing_tests) ]]; then
+	lost=$(missing_tests)
+	echo "$PROG: the VM was lost (vng status $rc; its console: $(grep -m1 -oE 'Oops: int3.*|Kernel panic.*' "$RESULTS/console.log" || echo 'no kernel crash')) before: $lost" >&2
+	echo "$PROG: running those once more in a new VM; the first console is console-1.log" >&2
+	mv "$RESULTS/console.log" "$RESULTS/console-1.log"
+	# (a guest lost at boot wrote no times)
+	touch "$RESULTS/times"
+	mv "$RESULTS/times" "$RESULTS/times-1"
+	# shellcheck disable=SC2086
+	boot_guest $lost
+	touch "$RESULTS/times"
+	cat "$RESULTS/times-1" "$RESULTS/times" >"$RESULTS/times.all"
+	mv "$RESULTS/times.all" "$RESULTS/times"
+fi
 t1=$(date +%s.%N)
 
-failed=()
 if [[ $rc -eq 124 || $rc -eq 137 ]]; then
 	failed+=("the VM run hit the cap of $TIMEOUT s (NSB_VM_TIMEOUT)")
 elif [[ $rc -ne 0 ]]; then
 	failed+=("vng exited with status $rc")
+fi
+if grep -qE "$crash" "$RESULTS/console.log"; then
+	failed+=("the kernel crashed: see $RESULTS/console.log")
+	grep -E -A20 "$crash" "$RESULTS/console.log" | head -40 >&2
 fi
 # (timeout signals its whole process group: vng and its qemu.)
 

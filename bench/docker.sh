@@ -1,0 +1,38 @@
+#!/bin/bash
+# docker run --rm IMAGE true of a native image through nsbinfmt-runtime vs
+# plain runc, in one hyperfine invocation against one private dockerd
+# (userns-remap, vfs, no network), interleaved run by run.  Also the
+# arm64 image through the shim, for scale.
+# Usage: bench/docker.sh BUILDDIR   (as root, after make; RUNS=N)
+set -euo pipefail
+build=$(cd "${1:?usage: bench/docker.sh BUILDDIR}" && pwd)
+src=$(cd "$(dirname "$0")/.." && pwd)
+fixtures=${NSB_FIXTURES:-/var/cache/nsbinfmt/fixtures}
+work=$(mktemp -d /tmp/nsb-bench.XXXXXX)
+chmod 711 "$work"
+docker="/usr/bin/docker -H unix://$work/sock"
+cleanup() {
+	[ -f "$work/pid" ] && kill "$(cat "$work/pid")" 2>/dev/null
+	for _ in $(seq 100); do [ -e "$work/pid" ] || break; sleep 0.2; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+install -m 755 "$build/nsbinfmt-runtime" "$build/nsbinfmt-hook" "$work/"
+jq --arg s "$work/nsbinfmt-runtime" --arg h "$work/nsbinfmt-hook" \
+	'.runtimes.nsbinfmt = {path: $s, runtimeArgs: ["--nsbinfmt-hook=" + $h]} | del(."default-runtime")' \
+	"$src/contrib/docker/daemon.json" >"$work/daemon.json"
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin dockerd --config-file "$work/daemon.json" \
+	--data-root "$work/root" --exec-root "$work/exec" --pidfile "$work/pid" -H "unix://$work/sock" \
+	--iptables=false --ip6tables=false --bridge=none --storage-driver vfs >"$work/log" 2>&1 &
+for _ in $(seq 150); do $docker info >/dev/null 2>&1 && break; sleep 0.2; done
+for a in amd64:/bin/busybox arm64/v8:$fixtures/arm64/busybox; do
+	"$src/tests/fixtures/docker-image.sh" "$work/i.tar" "${a#*:}" "linux/${a%%:*}" "nsb-${a%%/*}"
+	$docker load -i "$work/i.tar" >/dev/null
+done
+echo "== docker run --rm IMAGE true: runc vs nsbinfmt-runtime (dockerd $($docker version -f '{{.Server.Version}}'), userns-remap)"
+hyperfine -N --warmup 3 --runs "${RUNS:-30}" --export-json "$work/r.json" \
+	"$docker run --rm --network none --runtime runc nsb-amd64 true" \
+	"$docker run --rm --network none --runtime nsbinfmt nsb-amd64 true" \
+	"$docker run --rm --network none --runtime nsbinfmt --platform linux/arm64 nsb-arm64 true" >/dev/null
+jq -r '.results[0].mean as $b | .results[] |
+	"  \(.command | sub(".*--runtime "; "") | sub(" true$"; "")): \(.mean*1000*10|round/10) ms ± \(.stddev*1000*10|round/10), ratio \(.mean/$b*1000|round/1000)"' "$work/r.json"

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "bundle.h"
+#include "instance.h"
+#include "oci.h"
+#include "util.h"
+
+#define HOOK_ARGV0 "nsbinfmt-hook"
+
+static const char *const hook_stages[] = { "prestart", "poststop" };
+
+static yajl_val
+object_get (yajl_val obj, const char *key)
+{
+  if (!YAJL_IS_OBJECT (obj))
+    return NULL;
+  for (size_t i = 0; i < obj->u.object.len; i++)
+    if (strcmp (obj->u.object.keys[i], key) == 0)
+      return obj->u.object.values[i];
+  return NULL;
+}
+
+/* Does the container get a user namespace other than the initial one? */
+static bool
+has_own_userns (yajl_val config)
+{
+  yajl_val ns = object_get (object_get (config, "linux"), "namespaces");
+  cleanup_close int self = -1;
+
+  for (size_t i = 0; YAJL_IS_ARRAY (ns) && i < ns->u.array.len; i++)
+    {
+      yajl_val type = object_get (ns->u.array.values[i], "type");
+      yajl_val path = object_get (ns->u.array.values[i], "path");
+      cleanup_close int fd = -1;
+      if (!YAJL_IS_STRING (type) || strcmp (type->u.string, "user") != 0)
+        continue;
+      if (!YAJL_IS_STRING (path) || path->u.string[0] == '\0')
+        return true; /* a new one */
+      fd = open (path->u.string, O_RDONLY | O_CLOEXEC);
+      return fd >= 0 && !nsb_userns_is_initial (fd);
+    }
+  /* None: the container runs in the runtime's (rootless engines). */
+  self = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+  return self >= 0 && !nsb_userns_is_initial (self);
+}
+
+static bool
+has_hook (yajl_val config, const char *hook)
+{
+  yajl_val hooks = object_get (config, "hooks");
+
+  for (size_t s = 0; s < NSB_ARRAY_SIZE (hook_stages); s++)
+    {
+      yajl_val list = object_get (hooks, hook_stages[s]);
+      bool found = false;
+      for (size_t i = 0; YAJL_IS_ARRAY (list) && i < list->u.array.len; i++)
+        {
+          yajl_val path = object_get (list->u.array.values[i], "path");
+          found = found
+                  || (YAJL_IS_STRING (path)
+                      && strcmp (path->u.string, hook) == 0);
+        }
+      if (!found)
+        return false;
+    }
+  return true;
+}
+
+#define GEN_STR(g, s)                                                         \
+  yajl_gen_string (g, (const unsigned char *)(s), strlen (s))
+
+/* V as it was: numbers in their own digits, keys in their order. */
+static yajl_gen_status
+emit (yajl_gen g, yajl_val v)
+{
+  yajl_gen_status st = yajl_gen_status_ok;
+
+  switch (v->type)
+    {
+    case yajl_t_string:
+      return GEN_STR (g, v->u.string);
+    case yajl_t_number:
+      return yajl_gen_number (g, v->u.number.r, strlen (v->u.number.r));
+    case yajl_t_true:
+      return yajl_gen_bool (g, 1);
+    case yajl_t_false:
+      return yajl_gen_bool (g, 0);
+    case yajl_t_null:
+      return yajl_gen_null (g);
+    case yajl_t_array:
+      st = yajl_gen_array_open (g);
+      for (size_t i = 0; st == yajl_gen_status_ok && i < v->u.array.len; i++)
+        st = emit (g, v->u.array.values[i]);
+      return st == yajl_gen_status_ok ? yajl_gen_array_close (g) : st;
+    case yajl_t_object:
+      st = yajl_gen_map_open (g);
+      for (size_t i = 0; st == yajl_gen_status_ok && i < v->u.object.len; i++)
+        if ((st = GEN_STR (g, v->u.object.keys[i])) == yajl_gen_status_ok)
+          st = emit (g, v->u.object.values[i]);
+      return st == yajl_gen_status_ok ? yajl_gen_map_close (g) : st;
+    default:
+      return yajl_gen_invalid_string;
+    }
+}
+
+static yajl_gen_status
+emit_hook (yajl_gen g, const char *hook)
+{
+  yajl_gen_map_open (g);
+  GEN_STR (g, "path");
+  GEN_STR (g, hook);
+  GEN_STR (g, "args");
+  yajl_gen_array_open (g);
+  GEN_STR (g, HOOK_ARGV0);
+  yajl_gen_array_close (g);
+  return yajl_gen_map_close (g);
+}
+
+/* HOOKS (an object, or NULL) with HOOK appended to each stage. */
+static yajl_gen_status
+emit_hooks (yajl_gen g, yajl_val hooks, const char *hook)
+{
+  yajl_gen_status st = yajl_gen_map_open (g);
+  size_t n = YAJL_IS_OBJECT (hooks) ? hooks->u.object.len : 0;
+
+  for (size_t i = 0; st == yajl_gen_status_ok && i < n; i++)
+    {
+      const char *key = hooks->u.object.keys[i];
+      yajl_val v = hooks->u.object.values[i];
+      bool stage = strcmp (key, hook_stages[0]) == 0
+                   || strcmp (key, hook_stages[1]) == 0;
+      bool ours = stage && YAJL_IS_ARRAY (v);
+      if (stage && !ours)
+        continue; /* null or junk: a stage of ours alone, below */
+      if ((st = GEN_STR (g, key)) != yajl_gen_status_ok)
+        break;
+      if (!ours)
+        {
+          st = emit (g, v);
+          continue;
+        }
+      yajl_gen_array_open (g);
+      for (size_t j = 0; j < v->u.array.len; j++)
+        emit (g, v->u.array.values[j]);
+      emit_hook (g, hook);
+      st = yajl_gen_array_close (g);
+    }
+  for (size_t s = 0;
+       st == yajl_gen_status_ok && s < NSB_ARRAY_SIZE (hook_stages); s++)
+    if (!YAJL_IS_ARRAY (object_get (hooks, hook_stages[s])))
+      {
+        GEN_STR (g, hook_stages[s]);
+        yajl_gen_array_open (g);
+        emit_hook (g, hook);
+        st = yajl_gen_array_close (g);
+      }
+  return st == yajl_gen_status_ok ? yajl_gen_map_close (g) : st;
+}
+
+/* CONFIG with HOOK in its hooks, into G's buffer. */
+static int
+generate (yajl_gen g, yajl_val config, const char *hook, nsb_error_t *err)
+{
+  yajl_gen_status st = yajl_gen_map_open (g);
+  bool had_hooks = false;
+
+  for (size_t i = 0; st == yajl_gen_status_ok && i < config->u.object.len; i++)
+    {
+      const char *key = config->u.object.keys[i];
+      yajl_val v = config->u.object.values[i];
+      bool hooks = strcmp (key, "hooks") == 0;
+      /* Which of two "hooks" a runtime takes is its parser's choice. */
+      if (hooks && had_hooks)
+        return nsb_error_set (err, EINVAL, "config.json has two `hooks`");
+      had_hooks |= hooks;
+      if ((st = GEN_STR (g, key)) == yajl_gen_status_ok)
+        st = hooks ? emit_hooks (g, v, hook) : emit (g, v);
+    }
+  if (st == yajl_gen_status_ok && !had_hooks
+      && (st = GEN_STR (g, "hooks")) == yajl_gen_status_ok)
+    st = emit_hooks (g, NULL, hook);
+  if (st == yajl_gen_status_ok)
+    st = yajl_gen_map_close (g);
+  return st == yajl_gen_status_ok
+             ? 0
+             : nsb_error_set (err, EINVAL,
+                              "config.json: writing JSON failed "
+                              "(yajl status %d)",
+                              (int)st);
+}
+
+/* Replace DIRFD/config.json with BUF, mode and owner of ST. */
+static int
+replace_config (int dirfd, const struct stat *st, const unsigned char *buf,
+                size_t len, nsb_error_t *err)
+{
+  char tmp[64];
+  unsigned int r = 0;
+  cleanup_close int fd = -1;
+  int ret;
+
+  if (getrandom (&r, sizeof (r), 0) < 0)
+    r = (unsigned int)getpid ();
+  snprintf (tmp, sizeof (tmp), ".config.json.nsbinfmt-%08x", r);
+  fd = openat (dirfd, tmp,
+               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return nsb_error_errno (err, "create %s in the bundle", tmp);
+  ret = nsb_write_once (fd, buf, len, tmp, err);
+  if (ret == 0 && fchown (fd, st->st_uid, st->st_gid) < 0 && geteuid () == 0)
+    ret = nsb_error_errno (err, "chown %s", tmp);
+  if (ret == 0 && fchmod (fd, st->st_mode & 07777) < 0)
+    ret = nsb_error_errno (err, "chmod %s", tmp);
+  if (ret == 0 && fsync (fd) < 0)
+    ret = nsb_error_errno (err, "fsync %s", tmp);
+  if (ret == 0 && renameat (dirfd, tmp, dirfd, "config.json") < 0)
+    ret = nsb_error_errno (err, "rename %s to config.json", tmp);
+  if (ret < 0)
+    unlinkat (dirfd, tmp, 0);
+  return ret;
+}
+
+int
+nsb_bundle_add_hook (const char *bundle, const char *hook,
+                     enum nsb_bundle_result *result, nsb_error_t *err)
+{
+  cleanup_close int dirfd = -1, fd = -1;
+  cleanup_free char *json = NULL;
+  yajl_val config = NULL;
+  yajl_gen g = NULL;
+  const unsigned char *buf;
+  struct stat st;
+  size_t len;
+  int ret = -1;
+
+  if (hook[0] != '/')
+    return nsb_error_set (err, EINVAL, "the hook `%s` is not an absolute path",
+                          hook);
+  dirfd = open (bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return nsb_error_errno (err, "bundle %s", bundle);
+  fd = openat (dirfd, "config.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return nsb_error_errno (err, "%s/config.json", bundle);
+  if (nsb_read_fd (fd, NSB_OCI_JSON_MAX, &json, &len, err) < 0)
+    return nsb_error_prefix (err, "%s/config.json", bundle);
+  config = nsb_oci_json_parse (json, len, "config.json", err);
+  if (config == NULL)
+    return -1;
+  if (!has_own_userns (config))
+    *result = NSB_BUNDLE_HOST_USERNS, ret = 0;
+  else if (has_hook (config, hook))
+    *result = NSB_BUNDLE_HAD_IT, ret = 0;
+  else if ((g = yajl_gen_alloc (NULL)) == NULL)
+    nsb_error_set (err, ENOMEM, "config.json");
+  else if (generate (g, config, hook, err) == 0
+           && yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok
+           && replace_config (dirfd, &st, buf, len, err) == 0)
+    *result = NSB_BUNDLE_HOOKED, ret = 0;
+  if (g != NULL)
+    yajl_gen_free (g);
+  yajl_tree_free (config);
+  return ret;
+}
+
+int
+nsb_bundle_needs (const char *bundle, char *out, size_t size, nsb_error_t *err)
+{
+  struct nsb_oci_config cfg = { 0 };
+  struct nsb_oci_policy pol;
+  struct nsb_ruleset set = { 0 };
+  char why[PATH_MAX + 128] = "";
+  int ret = nsb_oci_config_load (bundle, &cfg, err);
+
+  if (ret == 0)
+    ret = nsb_oci_policy (&cfg, &pol, err);
+  if (ret == 0)
+    ret = nsb_oci_decide (&cfg, &pol, &set, why, sizeof (why), err);
+  if (ret == 0 && set.n > 0)
+    {
+      nsb_oci_needs (&set, why, out, size);
+      ret = 1;
+    }
+  else if (ret == 0 && pol.origin)
+    {
+      snprintf (out, size,
+                "needs the $ORIGIN loader (annotation "
+                "origin=true)");
+      ret = 1;
+    }
+  nsb_ruleset_free (&set);
+  nsb_oci_config_free (&cfg);
+  return ret;
+}
+
+/* runc's and crun's global options that take a value. */
+static bool
+takes_value (const char *opt)
+{
+  static const char *const with_value[]
+      = { "--root", "--log",      "--log-format",
+          "--criu", "--rootless", "--cgroup-manager" };
+
+  for (size_t i = 0; i < NSB_ARRAY_SIZE (with_value); i++)
+    if (strcmp (opt, with_value[i]) == 0)
+      return true;
+  return false;
+}
+
+int
+nsb_runtime_command (int argc, char *const *argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      if (argv[i][0] != '-')
+        return i;
+      if (strcmp (argv[i], "--") == 0)
+        return i + 1 < argc ? i + 1 : 0;
+      if (takes_value (argv[i]))
+        i++;
+    }
+  return 0;
+}
+
+const char *
+nsb_runtime_bundle (int argc, char *const *argv, int cmd)
+{
+  for (int i = cmd + 1; i < argc; i++)
+    {
+      const char *a = argv[i];
+      if (strcmp (a, "--") == 0)
+        break;
+      if ((strcmp (a, "--bundle") == 0 || strcmp (a, "-b") == 0)
+          && i + 1 < argc)
+        return argv[i + 1];
+      if (strncmp (a, "--bundle=", 9) == 0)
+        return a + 9;
+      if (strncmp (a, "-b=", 3) == 0)
+        return a + 3;
+    }
+  return ".";
+}

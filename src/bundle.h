@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * For engines that read no hooks.d (dockerd, containerd): nsbinfmt's hook
+ * written into a bundle's config.json by a runtime shim (nsbinfmt-runtime)
+ * before the real runtime reads it, and what the shim must know of the
+ * runtime's command line to find the bundle.
+ */
+#ifndef NSB_BUNDLE_H
+#define NSB_BUNDLE_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+enum nsb_bundle_result
+{
+  NSB_BUNDLE_HOOKED,      /* the hook was added */
+  NSB_BUNDLE_HAD_IT,      /* it was there already: nothing written */
+  NSB_BUNDLE_HOST_USERNS, /* the container would run in the initial user
+                             namespace: nothing written */
+};
+
+/* Add HOOK (an absolute path) to BUNDLE/config.json as a prestart and a
+ * poststop hook (args: "nsbinfmt-hook"), after those already there.  The
+ * file is replaced atomically (a new file in the bundle, with the old one's
+ * mode and owner, renamed over it), and every other field is kept.  Where
+ * the container would share the initial user namespace (no user namespace
+ * of its own in linux.namespaces while this process is in the initial one,
+ * or one whose path is the initial one) nothing is written. */
+int nsb_bundle_add_hook (const char *bundle, const char *hook,
+                         enum nsb_bundle_result *result, nsb_error_t *err);
+
+/* Does the container of BUNDLE need emulation (1, and *OUT says which and
+ * why: "needs aarch64 emulation (...)"), or not (0)?  As nsbinfmt-hook
+ * decides: annotations, else the entrypoint's ELF header in the rootfs. */
+int nsb_bundle_needs (const char *bundle, char *out, size_t size,
+                      nsb_error_t *err);
+
+/* In an OCI runtime's command line (ARGV[1..ARGC-1], runc's grammar:
+ * global options, a command, its options, the container id): the index of
+ * the command, or 0 if there is none.  Global options that take a value
+ * (--root, --log, --log-format, --criu, --rootless, --cgroup-manager) skip
+ * it unless written --opt=value; any other option is taken as a flag. */
+int nsb_runtime_command (int argc, char *const *argv);
+
+/* After the command at index CMD: the bundle directory (-b, --bundle; the
+ * runtime's default is the working directory, "."). */
+const char *nsb_runtime_bundle (int argc, char *const *argv, int cmd);
+
+#endif
