@@ -28,18 +28,24 @@ start_dockerd() {
 	wait_dockerd "$name" $!
 }
 
-# wait_dockerd NAME PID: until dockerd NAME answers (60 s: TCG is slow), or
-# PID, which runs it, is gone; then its log says why.
-wait_dockerd() {
-	local name=$1 pid=$2 i
-	for i in $(seq 300); do
-		dk "$name" info >/dev/null 2>&1 && return 0
+# wait_up WHAT PID LOG CMD...: until CMD succeeds (180 s: TCG is slow), or
+# PID, which runs the daemon, is gone; then LOG's tail says why.
+wait_up() {
+	local what=$1 pid=$2 log=$3 i
+	shift 3
+	for i in $(seq 900); do
+		"$@" >/dev/null 2>&1 && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.2
 	done
-	echo "dockerd $name did not start:" >&2
-	tail -n 20 "$(cat "$BATS_FILE_TMPDIR/dir-$name")/log" >&2
+	echo "$what did not start:" >&2
+	tail -n 20 "$log" >&2
 	return 1
+}
+
+# wait_dockerd NAME PID: until dockerd NAME answers.
+wait_dockerd() {
+	wait_up "dockerd $1" "$2" "$(cat "$BATS_FILE_TMPDIR/dir-$1")/log" dk "$1" info
 }
 
 dk() {
@@ -108,6 +114,7 @@ setup() {
 
 teardown() {
 	dk remap rm -f nsb-arm >/dev/null 2>&1 || true
+	dk rootless rm -f nsb-rl >/dev/null 2>&1 || true
 	common_teardown
 }
 
@@ -132,7 +139,7 @@ teardown() {
 }
 
 @test "docker: two containers of different architectures at once, each with only its own emulator" {
-	dk remap run -d --name nsb-arm --platform linux/arm64 nsb-arm64 sleep 60 >/dev/null
+	dk remap run -d --name nsb-arm --platform linux/arm64 nsb-arm64 sleep 3600 >/dev/null
 	# Each sees one entry, which knows only its own emulator.
 	local show='uname -m; ls /proc/sys/fs/binfmt_misc; grep -ho "qemu-[a-z0-9]*-static" /proc/sys/fs/binfmt_misc/* 2>/dev/null'
 	run dk remap run --rm --platform linux/s390x nsb-s390x sh -c "$show"
@@ -191,13 +198,12 @@ teardown() {
 	dk rootless info --format '{{.SecurityOptions}}' | grep -q rootless ||
 		{ echo "dockerd rootless runs, but not rootless" >&2; return 1; }
 	load_images rootless
-	dk rootless run -d --name nsb-rl --network none --platform linux/arm64 nsb-arm64 sleep 60 >/dev/null
+	dk rootless run -d --name nsb-rl --network none --platform linux/arm64 nsb-arm64 sleep 3600 >/dev/null
 	run dk rootless run --rm --network none --platform linux/s390x nsb-s390x sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 's390x\nqemu-aarch64\nqemu-s390x\nregister\nstatus')" ] || { echo "$output" >&2; return 1; }
 	run dk rootless exec nsb-rl sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
 	[ "$output" = "$(printf 'aarch64\nqemu-aarch64\nregister\nstatus')" ] || { echo "$output" >&2; return 1; }
-	dk rootless rm -f nsb-rl >/dev/null
 }
 
 # A private containerd ($CTD), the shim installed as `runc` first on its
@@ -221,11 +227,7 @@ start_containerd() {
 	env -i PATH="$CTD/path:/usr/sbin:/usr/bin:/sbin:/bin" NSBINFMT_RUNTIME_HOOK="$BIN/nsbinfmt-hook" \
 		containerd --config "$CTD/config.toml" >"$CTD/log" 2>&1 3>&- &
 	echo $! >"$CTD/pid"
-	local i
-	for i in $(seq 100); do
-		ctr -a "$CTD/sock" version >/dev/null 2>&1 && break
-		sleep 0.2
-	done
+	wait_up containerd $! "$CTD/log" ctr -a "$CTD/sock" version
 	"$NSB_SRCDIR/tests/fixtures/docker-image.sh" "$BATS_FILE_TMPDIR/img.tar" \
 		"$FIXTURES/arm64/busybox" linux/arm64/v8 nsb-arm64:latest
 	ctr -a "$CTD/sock" image import --all-platforms "$BATS_FILE_TMPDIR/img.tar" >/dev/null

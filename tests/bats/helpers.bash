@@ -93,7 +93,7 @@ start_target() {
 	TARGET=$!
 	PIDS+=("$TARGET")
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		[ "$(readlink "/proc/$TARGET/ns/user")" != "$(readlink /proc/$$/ns/user)" ] && return 0
 		sleep 0.05
 	done

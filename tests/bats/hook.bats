@@ -216,7 +216,7 @@ import_image() {
 	[ "${lines[-1]}" = aarch64 ]
 	# Containers in podman's one user namespace share its instance: a
 	# second arm64 container reuses the entry while the first still runs.
-	rl --hooks-dir "$hooks" run -d --name nsb-long --runtime runc --network none localhost/nsb-arm64 /bin/busybox sleep 60 >/dev/null
+	rl --hooks-dir "$hooks" run -d --name nsb-long --runtime runc --network none localhost/nsb-arm64 /bin/busybox sleep 3600 >/dev/null
 	run rl --hooks-dir "$hooks" run --rm --runtime runc --network none localhost/nsb-arm64 /bin/busybox uname -m
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = aarch64 ]

@@ -144,8 +144,13 @@ as_other() {
 	chmod 666 "$NSB_BIN_DIR/go"
 	as_user "$NSB" run -e arm64 -- sh -c "cat /proc/sys/fs/binfmt_misc/nsbinfmt; read x <$NSB_BIN_DIR/go; $a uname -m" \
 		>"$NSB_BIN_DIR/out" 2>&1 &
-	local p=$!
-	sleep 1
+	local p=$! i
+	# Unpin only once the sandbox has its entry (it prints it, then waits).
+	for i in $(seq 600); do
+		grep -q '^bpf ' "$NSB_BIN_DIR/out" && break
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
 	"$NSB" unpin >/dev/null
 	[ ! -e "$PINS" ]
 	echo go >"$NSB_BIN_DIR/go"

@@ -129,7 +129,7 @@ rootless_teardown() {
 	# share podman's user namespace and so its instance: s390x's entry
 	# must go when it stops, aarch64's must stay, and nothing may be left
 	# once both are gone (poststop).
-	rl run -d --name nsb-arm --runtime runc --network none --platform linux/arm64 "$LAYOUT" sleep 60 >/dev/null
+	rl run -d --name nsb-arm --runtime runc --network none --platform linux/arm64 "$LAYOUT" sleep 3600 >/dev/null
 	run rl run $RUNFLAGS --platform linux/s390x "$LAYOUT" sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
 	local s390x=$output
 	run rl exec nsb-arm sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
@@ -180,11 +180,11 @@ rootless_teardown() {
 	"$NSBINFMT" pin >/dev/null
 	# The hook runs as the rootless user: it cannot load BPF, so it
 	# attaches root's pinned selector in podman's user namespace.
-	rl run -d --name nsb-arm --runtime runc --network none --platform linux/arm64 "$LAYOUT" sleep 60 >/dev/null
+	rl run -d --name nsb-arm --runtime runc --network none --platform linux/arm64 "$LAYOUT" sleep 3600 >/dev/null
 	# A second architecture in the same (shared) instance: the pinned
 	# entry is there and binds only qemu-aarch64, so a magic entry, tried
 	# first, serves s390x beside it.
-	rl run -d --name nsb-s390x --runtime runc --network none --platform linux/s390x "$LAYOUT" sleep 60 >/dev/null
+	rl run -d --name nsb-s390x --runtime runc --network none --platform linux/s390x "$LAYOUT" sleep 3600 >/dev/null
 	run rl exec nsb-arm sh -c 'uname -m; cat /proc/sys/fs/binfmt_misc/nsbinfmt'
 	local arm=$output
 	run rl exec nsb-s390x sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
