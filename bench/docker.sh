@@ -1,8 +1,8 @@
 #!/bin/bash
 # docker run --rm IMAGE true of a native image through nsbinfmt-runtime vs
-# plain runc, in one hyperfine invocation against one private dockerd
-# (userns-remap, vfs, no network), interleaved run by run.  Also the
-# arm64 image through the shim, for scale.
+# plain runc, against one private dockerd (userns-remap, vfs, no network),
+# in rotating order round by round (bench/rounds.sh).  Also the arm64
+# image through the shim, for scale.
 # Usage: bench/docker.sh BUILDDIR   (as root, after make; RUNS=N)
 set -euo pipefail
 build=$(cd "${1:?usage: bench/docker.sh BUILDDIR}" && pwd)
@@ -25,14 +25,13 @@ env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin dockerd --config-file "$work/daemon.js
 	--data-root "$work/root" --exec-root "$work/exec" --pidfile "$work/pid" -H "unix://$work/sock" \
 	--iptables=false --ip6tables=false --bridge=none --storage-driver vfs >"$work/log" 2>&1 &
 for _ in $(seq 150); do $docker info >/dev/null 2>&1 && break; sleep 0.2; done
-for a in amd64:/bin/busybox arm64/v8:$fixtures/arm64/busybox; do
-	"$src/tests/fixtures/docker-image.sh" "$work/i.tar" "${a#*:}" "linux/${a%%:*}" "nsb-${a%%/*}"
+for a in amd64=/bin/busybox arm64/v8=$fixtures/arm64/busybox; do
+	p=${a%%=*}
+	"$src/tests/fixtures/docker-image.sh" "$work/i.tar" "${a#*=}" "linux/$p" "nsb-${p%%/*}:latest"
 	$docker load -i "$work/i.tar" >/dev/null
 done
-echo "== docker run --rm IMAGE true: runc vs nsbinfmt-runtime (dockerd $($docker version -f '{{.Server.Version}}'), userns-remap)"
-hyperfine -N --warmup 3 --runs "${RUNS:-30}" --export-json "$work/r.json" \
-	"$docker run --rm --network none --runtime runc nsb-amd64 true" \
-	"$docker run --rm --network none --runtime nsbinfmt nsb-amd64 true" \
-	"$docker run --rm --network none --runtime nsbinfmt --platform linux/arm64 nsb-arm64 true" >/dev/null
-jq -r '.results[0].mean as $b | .results[] |
-	"  \(.command | sub(".*--runtime "; "") | sub(" true$"; "")): \(.mean*1000*10|round/10) ms ± \(.stddev*1000*10|round/10), ratio \(.mean/$b*1000|round/1000)"' "$work/r.json"
+run="$docker run --rm --network none --runtime"
+echo "== docker run --rm IMAGE true: runc vs nsbinfmt-runtime (dockerd $($docker version -f '{{.Server.Version}}'), userns-remap, ${RUNS:-50} rounds)"
+"$src/bench/rounds.sh" "${RUNS:-50}" "runc=$run runc nsb-amd64 true" \
+	"nsbinfmt-runtime=$run nsbinfmt nsb-amd64 true" \
+	"nsbinfmt-runtime, arm64=$run nsbinfmt --platform linux/arm64 nsb-arm64 true"

@@ -2,7 +2,8 @@
 # podman run of an arm64 image with the hook vs the same container using an
 # emulator pre-registered in a parent user namespace's instance (today's
 # host-wide way, one level down: the host's own table is never touched).
-# Both run in one hyperfine invocation inside `nsbinfmt run --keep-ids`.
+# Both run in rotating order round by round (bench/rounds.sh) inside
+# `nsbinfmt run --keep-ids`.
 # Usage: bench/podman.sh BUILDDIR   (as root, after make)
 set -euo pipefail
 build=$(cd "${1:?usage: bench/podman.sh BUILDDIR}" && pwd)
@@ -24,12 +25,9 @@ flags="--rm --runtime crun --network none --cgroups disabled --ulimit nofile=102
 --ulimit nproc=1024:1024 --uidmap 0:100000:65536 --gidmap 0:100000:65536"
 cg='[ -e /sys/fs/cgroup/unified/cgroup.controllers ] && mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers;'
 
-echo "== podman run --platform linux/arm64 IMAGE true: the hook vs a parent instance"
+echo "== podman run --platform linux/arm64 IMAGE true: the hook vs a parent instance, ${RUNS:-50} rounds"
 "$build/nsbinfmt" run --keep-ids --writable -e aarch64 -- sh -c "$cg
-	exec hyperfine -N --warmup 3 --runs ${RUNS:-30} --export-json $work/p.json \
-	'$podman run $flags --platform linux/arm64 localhost/nsb-bench-arm64 /bin/busybox true' \
-	'$podman --hooks-dir $work/hooks.d run $flags --platform linux/arm64 localhost/nsb-bench-arm64 /bin/busybox true'" \
-	>/dev/null 2>&1
-jq -r '.results[0].mean as $b | .results | to_entries[] |
-	"  \(if .key == 0 then "parent instance" else "the hook" end): \(.value.mean*1000*10|round/10) ms ± \(.value.stddev*1000*10|round/10), ratio \(.value.mean/$b*1000|round/1000)"' "$work/p.json"
+	exec $(cd "$(dirname "$0")" && pwd)/rounds.sh ${RUNS:-50} \
+	'parent instance=$podman run $flags --platform linux/arm64 localhost/nsb-bench-arm64 /bin/busybox true' \
+	'the hook=$podman --hooks-dir $work/hooks.d run $flags --platform linux/arm64 localhost/nsb-bench-arm64 /bin/busybox true'"
 $podman rmi -a -f >/dev/null 2>&1 || true
