@@ -4,7 +4,8 @@
 # here: +-15% over a minute for dockerd and podman) falls on all of them
 # alike.  Prints each one's median wall-clock time and its ratio against
 # the first's.  COMMAND is split on blanks, run without a shell; its
-# output is discarded, and a failure stops the benchmark.
+# output is discarded, and a failure stops the benchmark.  Each runs once
+# first, untimed, unless NSB_ROUNDS_WARMUP=0.
 set -euo pipefail
 runs=$1
 shift
@@ -14,7 +15,9 @@ for a in "$@"; do
 	cmds+=("${a#*=}")
 done
 n=${#cmds[@]}
-for c in "${cmds[@]}"; do $c >/dev/null 2>&1; done # warm up
+if [ "${NSB_ROUNDS_WARMUP:-1}" = 1 ]; then
+	for c in "${cmds[@]}"; do $c >/dev/null 2>&1; done
+fi
 for r in $(seq "$runs"); do
 	for k in $(seq 0 $((n - 1))); do
 		j=$(((k + r) % n))

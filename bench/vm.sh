@@ -1,7 +1,8 @@
 #!/bin/bash
 # What the BPF handlers cost, on the Linux 7.3 test kernel (boots the VM
-# itself, like make check-vm; about 45 minutes under TCG by default).  Every number is
-# a ratio against a baseline measured in the same run.
+# itself, like make check-vm; hours under TCG by default, about half an
+# hour with NSB_BENCH_EXECS=1000).  Every number is a ratio against a
+# baseline measured in the same run.
 #  1. the selector on every exec: a native /bin/true exec'd N times in a
 #     sandbox with the selector (all non-native architectures bound to one
 #     B entry), with no private instance, and with a magic entry per
@@ -13,10 +14,13 @@
 # Usage: bench/vm.sh BUILDDIR   (NSB_BENCH_EXECS=N, default 10000)
 set -euo pipefail
 N=${NSB_BENCH_EXECS:-10000}
-RUNS=${NSB_BENCH_RUNS:-3}
-# Under TCG one loop of 10,000 execs takes ~100 s: NSB_BENCH_RUNS=1
-# NSB_BENCH_WARMUP=0 measures each exec loop once (~10 minutes in all).
-WARMUP=${NSB_BENCH_WARMUP:-1}
+RUNS=${NSB_BENCH_RUNS:-2}
+# The exec loops run in NSB_BENCH_RUNS rounds, one of each per round in
+# rotating order, no warm-up (bench/rounds.sh): under TCG the time per
+# exec drifts (seen: 43 ms, later 117 ms), which hyperfine's one command
+# after the other would put on whichever ran last.  One loop of 10,000
+# execs takes 7 to 20 minutes; NSB_BENCH_EXECS=1000 is the quick form.
+export NSB_ROUNDS_WARMUP=0
 
 # ratios FILE: hyperfine's results, each against the first.
 ratios() {
@@ -28,11 +32,9 @@ selector() {
 	local n_arches
 	n_arches=$("$nsb" catalog --json | jq '[.[] | select(.state != "native")] | length')
 	echo "== 1. $N execs of /bin/true in a sandbox; $n_arches emulated architectures"
-	hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$out/r.json" \
-		"unshare -Urm -- $loop $N /bin/true" \
-		"$nsb run --handler bpf -e all -- $loop $N /bin/true" \
-		"$nsb run --handler magic -e all -- $loop $N /bin/true" >/dev/null
-	ratios "$out/r.json"
+	"$rounds" "$RUNS" "no private instance=unshare -Urm -- $loop $N /bin/true" \
+		"the selector=$nsb run --handler bpf -e all -- $loop $N /bin/true" \
+		"a magic entry each=$nsb run --handler magic -e all -- $loop $N /bin/true"
 	echo "-- the selector's programs (kernel.bpf_stats_enabled=1), $N execs"
 	prog_stats '^nsb_(match|load)$' "$nsb" run --handler bpf -e all -- \
 		sh -c "$loop $N /bin/true && touch $out/done && sleep 60"
@@ -43,13 +45,13 @@ selector() {
 # run count and time per call of our programs whose names match REGEX,
 # read from the kernel while the sandbox (and so its handlers) still lives.
 prog_stats() {
-	local re=$1 pid i
+	local re=$1 pid
 	shift
 	rm -f "$out/done"
 	sysctl -q kernel.bpf_stats_enabled=1
 	"$@" &
 	pid=$!
-	for i in $(seq 6000); do [ -e "$out/done" ] && break; sleep 0.1; done
+	while [ ! -e "$out/done" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 	bpftool prog show --json | jq -r --arg re "$re" '.[] | select(.name | test($re)) |
 		"\(.name): \(.run_cnt // 0) calls, \(if (.run_cnt // 0) > 0 then (.run_time_ns / .run_cnt | round) else 0 end) ns per call"'
 	kill "$pid" 2>/dev/null || true
@@ -77,11 +79,9 @@ origin() {
 	"$nsb" relocate "$t/bin/abs" --interp "$t/lib/ld.so"
 	"$nsb" relocate "$t/bin/origin" --interp '$ORIGIN/../lib/ld.so'
 	echo "== 3. $N execs: a relocated binary (\$ORIGIN loader) vs the same with an absolute PT_INTERP"
-	hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$out/o.json" \
-		"unshare -Urm -- $loop $N $t/bin/abs" \
-		"$nsb run --origin -- $loop $N $t/bin/abs" \
-		"$nsb run --origin -- $loop $N $t/bin/origin" >/dev/null
-	ratios "$out/o.json"
+	"$rounds" "$RUNS" "absolute, no private instance=unshare -Urm -- $loop $N $t/bin/abs" \
+		"absolute, the loader's entry beside it=$nsb run --origin -- $loop $N $t/bin/abs" \
+		"relocated, through the loader=$nsb run --origin -- $loop $N $t/bin/origin"
 	echo "-- the loader's programs (kernel.bpf_stats_enabled=1), $N execs of each"
 	prog_stats '^nsb_origin_' "$nsb" run --origin -- sh -c \
 		"$loop $N $t/bin/abs && $loop $N $t/bin/origin && touch $out/done && sleep 60"
@@ -105,7 +105,7 @@ pinned() {
 }
 
 if [[ ${1:-} == --guest ]]; then
-	nsb=$2/nsbinfmt loop=$2/bench/exec-loop
+	nsb=$2/nsbinfmt loop=$2/bench/exec-loop rounds=$(dirname "$0")/rounds.sh
 	out=$(mktemp -d)
 	for part in ${NSB_BENCH_PARTS:-selector setup origin pinned}; do "$part"; done
 	rm -rf "$out"
@@ -117,10 +117,10 @@ make -s -C "$build" nsbinfmt bench/exec-loop >/dev/null
 kernel=${NSB_KERNEL:-$src/../shared/kernel/bzImage}
 [[ -f $kernel ]] || kernel=/work/shared/kernel/bzImage
 env_args=()
-for v in NSB_BENCH_EXECS NSB_BENCH_RUNS NSB_BENCH_WARMUP NSB_BENCH_SETUP_RUNS NSB_BENCH_PARTS; do
+for v in NSB_BENCH_EXECS NSB_BENCH_RUNS NSB_BENCH_SETUP_RUNS NSB_BENCH_PARTS; do
 	[[ -n ${!v:-} ]] && env_args+=("$v=${!v}")
 done
-timeout -k 30 3000 vng --run "$kernel" --disable-kvm --disable-microvm \
+timeout -k 30 14400 vng --run "$kernel" --disable-kvm --disable-microvm \
 	--cpus "$(nproc)" --memory 2G \
 	--exec "$(printf '%q ' env "${env_args[@]}" bash "$src/bench/vm.sh" --guest "$build")" </dev/null 2>&1 |
 	grep --line-buffered -v '^$'
