@@ -15,24 +15,19 @@
 set -euo pipefail
 N=${NSB_BENCH_EXECS:-10000}
 RUNS=${NSB_BENCH_RUNS:-2}
-# The exec loops run in NSB_BENCH_RUNS rounds, one of each per round in
-# rotating order, no warm-up (bench/rounds.sh): under TCG the time per
-# exec drifts (seen: 43 ms, later 117 ms), which hyperfine's one command
-# after the other would put on whichever ran last.  One loop of 10,000
-# execs takes 7 to 20 minutes; NSB_BENCH_EXECS=1000 is the quick form.
-export NSB_ROUNDS_WARMUP=0
-
-# ratios FILE: hyperfine's results, each against the first.
-ratios() {
-	jq -r '.results[0].mean as $b | .results[] |
-		"\(.command | sub(" -- .*"; "") | sub(" [^ ]*exec-loop [0-9]+"; "")): \(.mean*1000*10|round/10) ms ± \((.stddev // 0)*1000*10|round/10), ratio \(.mean/$b*1000|round/1000)"' "$1"
-}
+# Every comparison runs in rounds, one of each command per round in
+# rotating order (bench/rounds.sh): under TCG the time per exec drifts
+# (seen: 43 ms, later 117 ms), which hyperfine's one command after the
+# other would put on whichever ran last.  The exec loops run
+# NSB_BENCH_RUNS rounds without warm-up (a loop of 10,000 execs takes 7 to
+# 20 minutes; NSB_BENCH_EXECS=1000 is the quick form), the setups
+# NSB_BENCH_SETUP_RUNS (20).
 
 selector() {
 	local n_arches
 	n_arches=$("$nsb" catalog --json | jq '[.[] | select(.state != "native")] | length')
 	echo "== 1. $N execs of /bin/true in a sandbox; $n_arches emulated architectures"
-	"$rounds" "$RUNS" "no private instance=unshare -Urm -- $loop $N /bin/true" \
+	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "no private instance=unshare -Urm -- $loop $N /bin/true" \
 		"the selector=$nsb run --handler bpf -e all -- $loop $N /bin/true" \
 		"a magic entry each=$nsb run --handler magic -e all -- $loop $N /bin/true"
 	echo "-- the selector's programs (kernel.bpf_stats_enabled=1), $N execs"
@@ -61,12 +56,11 @@ prog_stats() {
 
 setup() {
 	echo "== 2. setup: nsbinfmt run -- /bin/true, magic entry vs selector (load, attach, bind)"
-	hyperfine -N --warmup 3 --runs "${NSB_BENCH_SETUP_RUNS:-20}" --export-json "$out/s.json" \
-		"$nsb run --handler magic -e aarch64 -- /bin/true" \
-		"$nsb run --handler bpf -e aarch64 -- /bin/true" \
-		"$nsb run --handler bpf -e all -- /bin/true" \
-		"$nsb run --origin -- /bin/true" >/dev/null
-	ratios "$out/s.json"
+	"$rounds" "${NSB_BENCH_SETUP_RUNS:-20}" \
+		"a magic entry=$nsb run --handler magic -e aarch64 -- /bin/true" \
+		"the selector, aarch64=$nsb run --handler bpf -e aarch64 -- /bin/true" \
+		"the selector, all=$nsb run --handler bpf -e all -- /bin/true" \
+		"the \$ORIGIN loader=$nsb run --origin -- /bin/true"
 }
 
 origin() {
@@ -79,7 +73,7 @@ origin() {
 	"$nsb" relocate "$t/bin/abs" --interp "$t/lib/ld.so"
 	"$nsb" relocate "$t/bin/origin" --interp '$ORIGIN/../lib/ld.so'
 	echo "== 3. $N execs: a relocated binary (\$ORIGIN loader) vs the same with an absolute PT_INTERP"
-	"$rounds" "$RUNS" "absolute, no private instance=unshare -Urm -- $loop $N $t/bin/abs" \
+	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "absolute, no private instance=unshare -Urm -- $loop $N $t/bin/abs" \
 		"absolute, the loader's entry beside it=$nsb run --origin -- $loop $N $t/bin/abs" \
 		"relocated, through the loader=$nsb run --origin -- $loop $N $t/bin/origin"
 	echo "-- the loader's programs (kernel.bpf_stats_enabled=1), $N execs of each"
@@ -95,12 +89,11 @@ pinned() {
 	install -m 755 "$nsb" "$n"
 	"$n" pin >/dev/null
 	echo "== 4. setup as nobody: nsbinfmt run -- /bin/true, magic entry vs the pinned handlers"
-	hyperfine -N --warmup 3 --runs "${NSB_BENCH_SETUP_RUNS:-20}" --export-json "$out/p.json" \
-		"$u $n run --handler magic -e aarch64 -- /bin/true" \
-		"$u $n run --handler bpf -e aarch64 -- /bin/true" \
-		"$u $n run --handler bpf -e all -- /bin/true" \
-		"$u $n run --origin -- /bin/true" >/dev/null
-	ratios "$out/p.json"
+	"$rounds" "${NSB_BENCH_SETUP_RUNS:-20}" \
+		"a magic entry=$u $n run --handler magic -e aarch64 -- /bin/true" \
+		"the pinned selector, aarch64=$u $n run --handler bpf -e aarch64 -- /bin/true" \
+		"the pinned selector, all=$u $n run --handler bpf -e all -- /bin/true" \
+		"the pinned \$ORIGIN loader=$u $n run --origin -- /bin/true"
 	"$n" unpin >/dev/null
 }
 
