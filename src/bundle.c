@@ -233,6 +233,18 @@ replace_config (int dirfd, const struct stat *st, const unsigned char *buf,
   return ret;
 }
 
+/* Does the hook have anything to do?  Unless told no, yes. */
+static bool
+needs_hook (const char *bundle)
+{
+  nsb_error_t err = NULL;
+  char what[64];
+  int needs = nsb_bundle_needs (bundle, what, sizeof (what), &err);
+
+  nsb_error_release (&err);
+  return needs != 0;
+}
+
 int
 nsb_bundle_add_hook (const char *bundle, const char *hook,
                      enum nsb_bundle_result *result, nsb_error_t *err)
@@ -264,6 +276,8 @@ nsb_bundle_add_hook (const char *bundle, const char *hook,
     *result = NSB_BUNDLE_HOST_USERNS, ret = 0;
   else if (has_hook (config, hook))
     *result = NSB_BUNDLE_HAD_IT, ret = 0;
+  else if (!needs_hook (bundle))
+    *result = NSB_BUNDLE_NOT_NEEDED, ret = 0;
   else if ((g = yajl_gen_alloc (NULL)) == NULL)
     nsb_error_set (err, ENOMEM, "config.json");
   else if (generate (g, config, hook, err) == 0

@@ -18,6 +18,8 @@ enum nsb_bundle_result
   NSB_BUNDLE_HAD_IT,      /* it was there already: nothing written */
   NSB_BUNDLE_HOST_USERNS, /* the container would run in the initial user
                              namespace: nothing written */
+  NSB_BUNDLE_NOT_NEEDED,  /* the hook would do nothing (nsb_bundle_needs
+                             says 0): nothing written */
 };
 
 /* Add HOOK (an absolute path) to BUNDLE/config.json as a prestart and a
@@ -26,7 +28,12 @@ enum nsb_bundle_result
  * mode and owner, renamed over it), and every other field is kept.  Where
  * the container would share the initial user namespace (no user namespace
  * of its own in linux.namespaces while this process is in the initial one,
- * or one whose path is the initial one) nothing is written. */
+ * or one whose path is the initial one) nothing is written; nor where the
+ * container needs neither emulation nor the loader (nsb_bundle_needs is 0:
+ * a native entrypoint and no annotation asking for either), so a native
+ * container costs its runtime no hook process.  Where that cannot be told
+ * (an entrypoint not found, a bad annotation), the hook is added: it
+ * decides at prestart, and reports as its policy says. */
 int nsb_bundle_add_hook (const char *bundle, const char *hook,
                          enum nsb_bundle_result *result, nsb_error_t *err);
 

@@ -54,6 +54,16 @@ dk() {
 	$DOCKER -H "unix://$(cat "$BATS_FILE_TMPDIR/dir-$name")/sock" "$@"
 }
 
+# hooked NAME CONTAINER: does the bundle's config.json of the running
+# CONTAINER have our hook (true/false)?
+hooked() {
+	local id cfg
+	id=$(dk "$1" inspect -f '{{.Id}}' "$2") &&
+		cfg=$(find "$(cat "$BATS_FILE_TMPDIR/dir-$1")/exec" -path "*/$id/config.json") &&
+		[ -n "$cfg" ] &&
+		jq --arg h "$BIN/nsbinfmt-hook" '[.hooks.prestart[]?.path] | index($h) != null' "$cfg"
+}
+
 # stop_daemon DIR: by its pid file; wait until it is gone.
 stop_daemon() {
 	local pid i
@@ -113,7 +123,7 @@ setup() {
 }
 
 teardown() {
-	dk remap rm -f nsb-arm >/dev/null 2>&1 || true
+	dk remap rm -f nsb-arm nsb-nat >/dev/null 2>&1 || true
 	dk rootless rm -f nsb-rl >/dev/null 2>&1 || true
 	common_teardown
 }
@@ -126,6 +136,11 @@ teardown() {
 	[ "$status" -eq 0 ] && [ "$output" = s390x ]
 	run dk remap run --rm --runtime nsbinfmt nsb-amd64 sh -c 'uname -m; ls -A /proc/sys/fs/binfmt_misc | wc -l'
 	[ "$status" -eq 0 ] && [ "$output" = "$(printf 'x86_64\n0')" ]
+	# Not even a hook to run: the shim left its config.json as dockerd wrote it.
+	dk remap run -d --name nsb-nat --runtime nsbinfmt nsb-amd64 sleep 3600 >/dev/null
+	run hooked remap nsb-nat
+	[ "$status" -eq 0 ] && [ "$output" = false ]
+	dk remap rm -f nsb-nat >/dev/null
 	# The same image through plain runc: no emulation anywhere.
 	run dk remap run --rm --runtime runc --platform linux/arm64 nsb-arm64 uname -m
 	[ "$status" -ne 0 ] && [[ "$output" == *"exec format error"* ]]
@@ -140,6 +155,8 @@ teardown() {
 
 @test "docker: two containers of different architectures at once, each with only its own emulator" {
 	dk remap run -d --name nsb-arm --platform linux/arm64 nsb-arm64 sleep 3600 >/dev/null
+	run hooked remap nsb-arm
+	[ "$status" -eq 0 ] && [ "$output" = true ]
 	# Each sees one entry, which knows only its own emulator.
 	local show='uname -m; ls /proc/sys/fs/binfmt_misc; grep -ho "qemu-[a-z0-9]*-static" /proc/sys/fs/binfmt_misc/* 2>/dev/null'
 	run dk remap run --rm --platform linux/s390x nsb-s390x sh -c "$show"

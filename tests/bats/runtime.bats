@@ -98,6 +98,40 @@ shim() { "$SHIM" --nsbinfmt-runtime="$NSB_BIN_DIR/fake-runtime" --nsbinfmt-hook=
 	[ "$status" -eq 0 ] && [[ "${lines[0]}" == "Usage: nsbinfmt-runtime "* ]]
 }
 
+@test "runtime: a native container gets no hook unless an annotation asks; where the shim cannot tell, the hook decides" {
+	local b="$NSB_BIN_DIR/b" i args
+	make_bundle "$b" /bin/busybox
+	# A native entrypoint, or none there (the hook would find nothing to
+	# do either; the runtime says what is missing): nothing written.
+	for args in '["/bin/busybox","true"]' '["/nonexistent"]'; do
+		set_process "$b" "$args"
+		jq 'del(.hooks)' "$b/config.json" > "$b/c" && mv "$b/c" "$b/config.json"
+		cp "$b/config.json" "$NSB_BIN_DIR/orig"
+		run shim create --bundle "$b" c1
+		[ "$status" -eq 0 ] && [ "$output" = "" ]
+		cmp "$b/config.json" "$NSB_BIN_DIR/orig"
+		[ "$(cat "$NSB_BIN_DIR/argv")" = "$(printf '%s\n' create --bundle "$b" c1)" ]
+	done
+	# Asked for emulation or the loader, a bad annotation, a rootfs the shim
+	# cannot read: the hook goes in, and acts or says why at prestart.
+	local -a cases=(
+		'["/bin/busybox","true"]' '{"io.nsbinfmt.emulate":"arm64"}'
+		'["/bin/busybox","true"]' '{"io.nsbinfmt.origin":"true"}'
+		'["/bin/busybox","true"]' '{"io.nsbinfmt.emulate":"vax"}'
+		'["/bin/busybox","true"]' '{}'
+	)
+	for ((i = 0; i < ${#cases[@]}; i += 2)); do
+		set_process "$b" "${cases[i]}" "${cases[i + 1]}"
+		# The last: a rootfs that is not there.
+		jq --argjson gone "$((i + 2 == ${#cases[@]}))" 'del(.hooks) | if $gone == 1 then .root.path = "gone" else . end' \
+			"$b/config.json" > "$b/c" && mv "$b/c" "$b/config.json"
+		run shim create --bundle "$b" c1
+		[ "$status" -eq 0 ] && [ "$output" = "" ]
+		jq -e --arg h "$HOOK" '.hooks.prestart == [{"path": $h, "args": ["nsbinfmt-hook"]}]' "$b/config.json" ||
+			{ echo "${cases[i]} ${cases[i + 1]}: no hook" >&2; return 1; }
+	done
+}
+
 @test "runtime: a container in the host's user namespace gets no hook; one line, also in the runtime's log, if it needs emulation" {
 	local b="$NSB_BIN_DIR/b"
 	# Native: nothing to say.
