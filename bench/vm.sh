@@ -14,25 +14,27 @@
 # Usage: bench/vm.sh BUILDDIR   (NSB_BENCH_EXECS=N, default 10000)
 set -euo pipefail
 N=${NSB_BENCH_EXECS:-10000}
-RUNS=${NSB_BENCH_RUNS:-2}
+RUNS=${NSB_BENCH_RUNS:-5}
+STATS=${NSB_BENCH_STATS_EXECS:-1000}
 # Every comparison runs in rounds, one of each command per round in
 # rotating order (bench/rounds.sh): under TCG the time per exec drifts
 # (seen: 43 ms, later 117 ms), which hyperfine's one command after the
-# other would put on whichever ran last.  The exec loops run
-# NSB_BENCH_RUNS rounds without warm-up (a loop of 10,000 execs takes 7 to
-# 20 minutes; NSB_BENCH_EXECS=1000 is the quick form), the setups
-# NSB_BENCH_SETUP_RUNS (20).
+# other would put on whichever ran last.  The N execs of each exec loop
+# are split into NSB_BENCH_RUNS rounds (5) of N/RUNS execs, without
+# warm-up, so that the order turns every few minutes, not every hour;
+# the setups run NSB_BENCH_SETUP_RUNS rounds (20).  The programs' own time
+# per call (bpf_stats) is read over NSB_BENCH_STATS_EXECS execs (1000).
 
 selector() {
-	local n_arches
+	local n_arches k=$((N / RUNS))
 	n_arches=$("$nsb" catalog --json | jq '[.[] | select(.state != "native")] | length')
-	echo "== 1. $N execs of /bin/true in a sandbox; $n_arches emulated architectures"
-	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "no private instance=unshare -Urm -- $loop $N /bin/true" \
-		"the selector=$nsb run --handler bpf -e all -- $loop $N /bin/true" \
-		"a magic entry each=$nsb run --handler magic -e all -- $loop $N /bin/true"
-	echo "-- the selector's programs (kernel.bpf_stats_enabled=1), $N execs"
+	echo "== 1. $((k * RUNS)) execs of /bin/true in a sandbox, $RUNS rounds of $k; $n_arches emulated architectures"
+	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "no private instance=unshare -Urm -- $loop $k /bin/true" \
+		"the selector=$nsb run --handler bpf -e all -- $loop $k /bin/true" \
+		"a magic entry each=$nsb run --handler magic -e all -- $loop $k /bin/true"
+	echo "-- the selector's programs (kernel.bpf_stats_enabled=1), $STATS execs"
 	prog_stats '^nsb_(match|load)$' "$nsb" run --handler bpf -e all -- \
-		sh -c "$loop $N /bin/true && touch $out/done && sleep 60"
+		sh -c "$loop $STATS /bin/true && touch $out/done && sleep 60"
 }
 
 # prog_stats REGEX CMD...: run CMD (a sandbox that touches $out/done when
@@ -64,7 +66,7 @@ setup() {
 }
 
 origin() {
-	local t="$out/tree"
+	local t="$out/tree" k=$((N / RUNS))
 	mkdir -p "$t/bin" "$t/lib"
 	gcc -O2 -o "$t/bin/abs" -xc - -Wl,--dynamic-linker=/nonexistent/placeholder/for/the/loader/ld.so <<<'int main (void) { return 0; }'
 	cp -L /lib64/ld-linux-x86-64.so.2 "$t/lib/ld.so"
@@ -72,13 +74,13 @@ origin() {
 	cp "$t/bin/abs" "$t/bin/origin"
 	"$nsb" relocate "$t/bin/abs" --interp "$t/lib/ld.so"
 	"$nsb" relocate "$t/bin/origin" --interp '$ORIGIN/../lib/ld.so'
-	echo "== 3. $N execs: a relocated binary (\$ORIGIN loader) vs the same with an absolute PT_INTERP"
-	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "absolute, no private instance=unshare -Urm -- $loop $N $t/bin/abs" \
-		"absolute, the loader's entry beside it=$nsb run --origin -- $loop $N $t/bin/abs" \
-		"relocated, through the loader=$nsb run --origin -- $loop $N $t/bin/origin"
-	echo "-- the loader's programs (kernel.bpf_stats_enabled=1), $N execs of each"
+	echo "== 3. $((k * RUNS)) execs, $RUNS rounds of $k: a relocated binary (\$ORIGIN loader) vs the same with an absolute PT_INTERP"
+	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "absolute, no private instance=unshare -Urm -- $loop $k $t/bin/abs" \
+		"absolute, the loader's entry beside it=$nsb run --origin -- $loop $k $t/bin/abs" \
+		"relocated, through the loader=$nsb run --origin -- $loop $k $t/bin/origin"
+	echo "-- the loader's programs (kernel.bpf_stats_enabled=1), $STATS execs of each"
 	prog_stats '^nsb_origin_' "$nsb" run --origin -- sh -c \
-		"$loop $N $t/bin/abs && $loop $N $t/bin/origin && touch $out/done && sleep 60"
+		"$loop $STATS $t/bin/abs && $loop $STATS $t/bin/origin && touch $out/done && sleep 60"
 }
 
 # As a user who cannot load BPF: what the pinned handlers (nsbinfmt pin)
@@ -110,7 +112,7 @@ make -s -C "$build" nsbinfmt bench/exec-loop >/dev/null
 kernel=${NSB_KERNEL:-$src/../shared/kernel/bzImage}
 [[ -f $kernel ]] || kernel=/work/shared/kernel/bzImage
 env_args=()
-for v in NSB_BENCH_EXECS NSB_BENCH_RUNS NSB_BENCH_SETUP_RUNS NSB_BENCH_PARTS; do
+for v in NSB_BENCH_EXECS NSB_BENCH_RUNS NSB_BENCH_SETUP_RUNS NSB_BENCH_STATS_EXECS NSB_BENCH_PARTS; do
 	[[ -n ${!v:-} ]] && env_args+=("$v=${!v}")
 done
 timeout -k 30 14400 vng --run "$kernel" --disable-kvm --disable-microvm \
