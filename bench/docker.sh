@@ -18,10 +18,13 @@ cleanup() {
 }
 trap cleanup EXIT
 install -m 755 "$build/nsbinfmt-runtime" "$build/nsbinfmt-hook" "$work/"
-jq --arg s "$work/nsbinfmt-runtime" --arg h "$work/nsbinfmt-hook" \
-	'.runtimes.nsbinfmt = {path: $s, runtimeArgs: ["--nsbinfmt-hook=" + $h]} | del(."default-runtime")' \
+# As shipped: the runtime by path alone.  With runtimeArgs, dockerd 20.10
+# runs the runtime through a /bin/sh script it writes, one more exec per
+# runtime command; the hook's path goes in the environment instead.
+jq --arg s "$work/nsbinfmt-runtime" '.runtimes.nsbinfmt = {path: $s} | del(."default-runtime")' \
 	"$src/contrib/docker/daemon.json" >"$work/daemon.json"
-env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin dockerd --config-file "$work/daemon.json" \
+env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NSBINFMT_RUNTIME_HOOK="$work/nsbinfmt-hook" \
+	dockerd --config-file "$work/daemon.json" \
 	--data-root "$work/root" --exec-root "$work/exec" --pidfile "$work/pid" -H "unix://$work/sock" \
 	--iptables=false --ip6tables=false --bridge=none --storage-driver vfs >"$work/log" 2>&1 &
 for _ in $(seq 150); do $docker info >/dev/null 2>&1 && break; sleep 0.2; done

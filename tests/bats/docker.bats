@@ -18,10 +18,13 @@ start_dockerd() {
 	dir=$(mktemp -d /tmp/nsb-dk.XXXXXX) # short: containerd's socket is in it
 	chmod 711 "$dir" # userns-remap: the remapped root must reach its root
 	echo "$dir" >"$BATS_FILE_TMPDIR/dir-$name"
-	jq --arg s "$BIN/nsbinfmt-runtime" --arg h "$BIN/nsbinfmt-hook" \
-		'.runtimes.nsbinfmt = {path: $s, runtimeArgs: ["--nsbinfmt-hook=" + $h]}' <<<"$json" \
+	# The runtime by path alone, as contrib/docker/daemon.json has it (with
+	# runtimeArgs, dockerd 20.10 runs it through a /bin/sh script it writes);
+	# the hook's path, not the installed one, in the environment.
+	jq --arg s "$BIN/nsbinfmt-runtime" '.runtimes.nsbinfmt = {path: $s}' <<<"$json" \
 		>"$dir/daemon.json"
-	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin dockerd --config-file "$dir/daemon.json" \
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin NSBINFMT_RUNTIME_HOOK="$BIN/nsbinfmt-hook" \
+		dockerd --config-file "$dir/daemon.json" \
 		--data-root "$dir/root" --exec-root "$dir/exec" --pidfile "$dir/pid" \
 		-H "unix://$dir/sock" --iptables=false --ip6tables=false --bridge=none \
 		--storage-driver vfs "$@" >"$dir/log" 2>&1 3>&- &
@@ -192,8 +195,7 @@ teardown() {
 	mkdir -p "/run/user/$uid" && chown "$user" "/run/user/$uid" && chmod 700 "/run/user/$uid"
 	# The user's daemon runs what the user can reach.
 	install -m 755 "$BIN/nsbinfmt-runtime" "$BIN/nsbinfmt-hook" "$dir/"
-	jq --arg s "$dir/nsbinfmt-runtime" --arg h "$dir/nsbinfmt-hook" \
-		'.runtimes.nsbinfmt = {path: $s, runtimeArgs: ["--nsbinfmt-hook=" + $h]} | del(."userns-remap")' \
+	jq --arg s "$dir/nsbinfmt-runtime" '.runtimes.nsbinfmt = {path: $s} | del(."userns-remap")' \
 		"$NSB_SRCDIR/contrib/docker/daemon.json" >"$dir/daemon.json"
 	chmod 644 "$dir/daemon.json"
 	# The 7.3 test kernel has no TUN device, which slirp4netns needs: there
@@ -207,6 +209,7 @@ teardown() {
 	# namespace, as the user.
 	(cd / && exec runuser -u "$user" -- env -i HOME="$dir" XDG_RUNTIME_DIR="/run/user/$uid" \
 		PATH=/usr/share/docker.io/contrib:/usr/sbin:/usr/bin:/sbin:/bin "${net[@]}" \
+		NSBINFMT_RUNTIME_HOOK="$dir/nsbinfmt-hook" \
 		DOCKERD_ROOTLESS_ROOTLESSKIT_STATE_DIR="$dir/rk" dockerd-rootless.sh \
 		--config-file "$dir/daemon.json" --data-root "$dir/root" --exec-root "$dir/exec" \
 		--pidfile "$dir/pid" -H "unix://$dir/sock" --iptables=false --ip6tables=false \
