@@ -15,6 +15,7 @@
 set -euo pipefail
 N=${NSB_BENCH_EXECS:-10000}
 RUNS=${NSB_BENCH_RUNS:-5}
+K=$((N / RUNS)) # execs per round
 STATS=${NSB_BENCH_STATS_EXECS:-1000}
 # Every comparison runs in rounds, one of each command per round in
 # rotating order (bench/rounds.sh): under TCG the time per exec drifts
@@ -26,12 +27,12 @@ STATS=${NSB_BENCH_STATS_EXECS:-1000}
 # per call (bpf_stats) is read over NSB_BENCH_STATS_EXECS execs (1000).
 
 selector() {
-	local n_arches k=$((N / RUNS))
+	local n_arches
 	n_arches=$("$nsb" catalog --json | jq '[.[] | select(.state != "native")] | length')
-	echo "== 1. $((k * RUNS)) execs of /bin/true in a sandbox, $RUNS rounds of $k; $n_arches emulated architectures"
-	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "no private instance=unshare -Urm -- $loop $k /bin/true" \
-		"the selector=$nsb run --handler bpf -e all -- $loop $k /bin/true" \
-		"a magic entry each=$nsb run --handler magic -e all -- $loop $k /bin/true"
+	echo "== 1. $((K * RUNS)) execs of /bin/true in a sandbox, $RUNS rounds of $K; $n_arches emulated architectures"
+	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "no private instance=unshare -Urm -- $loop $K /bin/true" \
+		"the selector=$nsb run --handler bpf -e all -- $loop $K /bin/true" \
+		"a magic entry each=$nsb run --handler magic -e all -- $loop $K /bin/true"
 	echo "-- the selector's programs (kernel.bpf_stats_enabled=1), $STATS execs"
 	prog_stats '^nsb_(match|load)$' "$nsb" run --handler bpf -e all -- \
 		sh -c "$loop $STATS /bin/true && touch $out/done && sleep 60"
@@ -66,7 +67,7 @@ setup() {
 }
 
 origin() {
-	local t="$out/tree" k=$((N / RUNS))
+	local t="$out/tree"
 	mkdir -p "$t/bin" "$t/lib"
 	gcc -O2 -o "$t/bin/abs" -xc - -Wl,--dynamic-linker=/nonexistent/placeholder/for/the/loader/ld.so <<<'int main (void) { return 0; }'
 	cp -L /lib64/ld-linux-x86-64.so.2 "$t/lib/ld.so"
@@ -74,10 +75,10 @@ origin() {
 	cp "$t/bin/abs" "$t/bin/origin"
 	"$nsb" relocate "$t/bin/abs" --interp "$t/lib/ld.so"
 	"$nsb" relocate "$t/bin/origin" --interp '$ORIGIN/../lib/ld.so'
-	echo "== 3. $((k * RUNS)) execs, $RUNS rounds of $k: a relocated binary (\$ORIGIN loader) vs the same with an absolute PT_INTERP"
-	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "absolute, no private instance=unshare -Urm -- $loop $k $t/bin/abs" \
-		"absolute, the loader's entry beside it=$nsb run --origin -- $loop $k $t/bin/abs" \
-		"relocated, through the loader=$nsb run --origin -- $loop $k $t/bin/origin"
+	echo "== 3. $((K * RUNS)) execs, $RUNS rounds of $K: a relocated binary (\$ORIGIN loader) vs the same with an absolute PT_INTERP"
+	NSB_ROUNDS_WARMUP=0 "$rounds" "$RUNS" "absolute, no private instance=unshare -Urm -- $loop $K $t/bin/abs" \
+		"absolute, the loader's entry beside it=$nsb run --origin -- $loop $K $t/bin/abs" \
+		"relocated, through the loader=$nsb run --origin -- $loop $K $t/bin/origin"
 	echo "-- the loader's programs (kernel.bpf_stats_enabled=1), $STATS execs of each"
 	prog_stats '^nsb_origin_' "$nsb" run --origin -- sh -c \
 		"$loop $STATS $t/bin/abs && $loop $STATS $t/bin/origin && touch $out/done && sleep 60"

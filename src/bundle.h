@@ -32,7 +32,7 @@ enum nsb_bundle_result
  * container needs neither emulation nor the loader (nsb_bundle_needs is 0:
  * a native entrypoint and no annotation asking for either), so a native
  * container costs its runtime no hook process.  Where that cannot be told
- * (an entrypoint not found, a bad annotation), the hook is added: it
+ * (a bad annotation, a rootfs that cannot be opened), the hook is added: it
  * decides at prestart, and reports as its policy says. */
 int nsb_bundle_add_hook (const char *bundle, const char *hook,
                          enum nsb_bundle_result *result, nsb_error_t *err);

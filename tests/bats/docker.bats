@@ -142,7 +142,8 @@ teardown() {
 	# Not even a hook to run: the shim left its config.json as dockerd wrote it.
 	dk remap run -d --name nsb-nat --runtime nsbinfmt nsb-amd64 sleep 3600 >/dev/null
 	run hooked remap nsb-nat
-	[ "$status" -eq 0 ] && [ "$output" = false ]
+	[ "$status" -eq 0 ]
+	[ "$output" = false ]
 	dk remap rm -f nsb-nat >/dev/null
 	# The same image through plain runc: no emulation anywhere.
 	run dk remap run --rm --runtime runc --platform linux/arm64 nsb-arm64 uname -m
@@ -159,7 +160,8 @@ teardown() {
 @test "docker: two containers of different architectures at once, each with only its own emulator" {
 	dk remap run -d --name nsb-arm --platform linux/arm64 nsb-arm64 sleep 3600 >/dev/null
 	run hooked remap nsb-arm
-	[ "$status" -eq 0 ] && [ "$output" = true ]
+	[ "$status" -eq 0 ]
+	[ "$output" = true ]
 	# Each sees one entry, which knows only its own emulator.
 	local show='uname -m; ls /proc/sys/fs/binfmt_misc; grep -ho "qemu-[a-z0-9]*-static" /proc/sys/fs/binfmt_misc/* 2>/dev/null'
 	run dk remap run --rm --platform linux/s390x nsb-s390x sh -c "$show"
