@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 
 #include "bundle.h"
 #include "instance.h"
+#include "json.h"
 #include "oci.h"
 #include "util.h"
 
@@ -22,28 +24,18 @@
 
 static const char *const hook_stages[] = { "prestart", "poststop" };
 
-static yajl_val
-object_get (yajl_val obj, const char *key)
-{
-  if (!YAJL_IS_OBJECT (obj))
-    return NULL;
-  for (size_t i = 0; i < obj->u.object.len; i++)
-    if (strcmp (obj->u.object.keys[i], key) == 0)
-      return obj->u.object.values[i];
-  return NULL;
-}
-
 /* Does the container get a user namespace other than the initial one? */
 static bool
 has_own_userns (yajl_val config)
 {
-  yajl_val ns = object_get (object_get (config, "linux"), "namespaces");
+  yajl_val ns
+      = nsb_json_member (nsb_json_member (config, "linux"), "namespaces");
   cleanup_close int self = -1;
 
   for (size_t i = 0; YAJL_IS_ARRAY (ns) && i < ns->u.array.len; i++)
     {
-      yajl_val type = object_get (ns->u.array.values[i], "type");
-      yajl_val path = object_get (ns->u.array.values[i], "path");
+      yajl_val type = nsb_json_member (ns->u.array.values[i], "type");
+      yajl_val path = nsb_json_member (ns->u.array.values[i], "path");
       cleanup_close int fd = -1;
       if (!YAJL_IS_STRING (type) || strcmp (type->u.string, "user") != 0)
         continue;
@@ -60,15 +52,15 @@ has_own_userns (yajl_val config)
 static bool
 has_hook (yajl_val config, const char *hook)
 {
-  yajl_val hooks = object_get (config, "hooks");
+  yajl_val hooks = nsb_json_member (config, "hooks");
 
   for (size_t s = 0; s < NSB_ARRAY_SIZE (hook_stages); s++)
     {
-      yajl_val list = object_get (hooks, hook_stages[s]);
+      yajl_val list = nsb_json_member (hooks, hook_stages[s]);
       bool found = false;
       for (size_t i = 0; YAJL_IS_ARRAY (list) && i < list->u.array.len; i++)
         {
-          yajl_val path = object_get (list->u.array.values[i], "path");
+          yajl_val path = nsb_json_member (list->u.array.values[i], "path");
           found = found
                   || (YAJL_IS_STRING (path)
                       && strcmp (path->u.string, hook) == 0);
@@ -140,8 +132,8 @@ emit_hooks (yajl_gen g, yajl_val hooks, const char *hook)
     {
       const char *key = hooks->u.object.keys[i];
       yajl_val v = hooks->u.object.values[i];
-      bool stage = strcmp (key, hook_stages[0]) == 0
-                   || strcmp (key, hook_stages[1]) == 0;
+      bool stage = strcasecmp (key, hook_stages[0]) == 0
+                   || strcasecmp (key, hook_stages[1]) == 0;
       bool ours = stage && YAJL_IS_ARRAY (v);
       if (stage && !ours)
         continue; /* null or junk: a stage of ours alone, below */
@@ -160,7 +152,7 @@ emit_hooks (yajl_gen g, yajl_val hooks, const char *hook)
     }
   for (size_t s = 0;
        st == yajl_gen_status_ok && s < NSB_ARRAY_SIZE (hook_stages); s++)
-    if (!YAJL_IS_ARRAY (object_get (hooks, hook_stages[s])))
+    if (!YAJL_IS_ARRAY (nsb_json_member (hooks, hook_stages[s])))
       {
         GEN_STR (g, hook_stages[s]);
         yajl_gen_array_open (g);
@@ -181,10 +173,8 @@ generate (yajl_gen g, yajl_val config, const char *hook, nsb_error_t *err)
     {
       const char *key = config->u.object.keys[i];
       yajl_val v = config->u.object.values[i];
-      bool hooks = strcmp (key, "hooks") == 0;
-      /* Which of two "hooks" a runtime takes is its parser's choice. */
-      if (hooks && had_hooks)
-        return nsb_error_set (err, EINVAL, "config.json has two `hooks`");
+      /* One at most: nsb_json_parse refuses two, in any case. */
+      bool hooks = strcasecmp (key, "hooks") == 0;
       had_hooks |= hooks;
       if ((st = GEN_STR (g, key)) == yajl_gen_status_ok)
         st = hooks ? emit_hooks (g, v, hook) : emit (g, v);
@@ -264,12 +254,14 @@ nsb_bundle_add_hook (const char *bundle, const char *hook,
   dirfd = open (bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return nsb_error_errno (err, "bundle %s", bundle);
-  fd = openat (dirfd, "config.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 || fstat (fd, &st) < 0)
+  fd = nsb_open_regular (dirfd, "config.json", RESOLVE_NO_SYMLINKS, err);
+  if (fd < 0)
+    return nsb_error_prefix (err, "bundle %s", bundle);
+  if (fstat (fd, &st) < 0)
     return nsb_error_errno (err, "%s/config.json", bundle);
   if (nsb_read_fd (fd, NSB_OCI_JSON_MAX, &json, &len, err) < 0)
     return nsb_error_prefix (err, "%s/config.json", bundle);
-  config = nsb_oci_json_parse (json, len, "config.json", err);
+  config = nsb_json_parse (json, len, "config.json", err);
   if (config == NULL)
     return -1;
   if (!has_own_userns (config))

@@ -257,12 +257,12 @@ int
 nsb_emulator_inspect (const char *path, struct nsb_emulator *emu,
                       nsb_error_t *err)
 {
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = nsb_open_regular (AT_FDCWD, path, 0, err);
   struct nsb_elf_info *info;
   int ret;
 
   if (fd < 0)
-    return nsb_error_errno (err, "emulator `%s`", path);
+    return nsb_error_prefix (err, "emulator");
   if (faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
     return nsb_error_errno (err, "emulator `%s` is not executable", path);
   info = malloc (sizeof (*info));

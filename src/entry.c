@@ -152,7 +152,9 @@ nsb_entry_read_at (int mntfd, const char *name, struct nsb_entry *e,
 
   memset (e, 0, sizeof (*e));
   snprintf (e->rule.name, sizeof (e->rule.name), "%s", name);
-  if (nsb_read_file_at (mntfd, name, 65536, &text, &len, err) < 0)
+  if (nsb_read_file_at (mntfd, name, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+                        65536, &text, &len, err)
+      < 0)
     return -1;
   return nsb_entry_parse (text, len, e, err);
 }

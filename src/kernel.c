@@ -116,7 +116,7 @@ read_btf (struct nsb_kernel *k)
   cleanup_free char *btf = NULL;
   size_t len = 0;
 
-  if (nsb_read_file_at (AT_FDCWD, "/sys/kernel/btf/vmlinux", 64 << 20, &btf,
+  if (nsb_read_file_at (AT_FDCWD, "/sys/kernel/btf/vmlinux", 0, 64 << 20, &btf,
                         &len, NULL)
       < 0)
     return;
@@ -152,7 +152,7 @@ nsb_kernel_probe (struct nsb_kernel *k, nsb_error_t *err)
   snprintf (k->why_no_instances, sizeof (k->why_no_instances), "%s", r.msg);
   k->max_interpreters = -1;
   if (nsb_read_file_at (AT_FDCWD,
-                        "/proc/sys/user/max_binfmt_misc_interpreters", 64,
+                        "/proc/sys/user/max_binfmt_misc_interpreters", 0, 64,
                         &max, NULL, NULL)
           == 0
       && (max[strcspn (max, "\n")] = '\0',

@@ -100,7 +100,8 @@ nsb_nix_pre_build_hook (const char *drv_path, FILE *out, nsb_error_t *err)
   char system[64];
   size_t len;
 
-  if (nsb_read_file_at (AT_FDCWD, drv_path, NSB_DRV_MAX, &text, &len, err) < 0
+  if (nsb_read_file_at (AT_FDCWD, drv_path, 0, NSB_DRV_MAX, &text, &len, err)
+          < 0
       || nsb_nix_drv_system (text, len, system, sizeof (system), err) < 0)
     return nsb_error_prefix (err, "%s", drv_path);
   arch = nsb_catalog_lookup (system);

@@ -9,43 +9,13 @@
 #include <yajl/yajl_tree.h>
 
 #include "elfinfo.h"
+#include "json.h"
 #include "oci.h"
 #include "util.h"
 
 #define MAX_SCRIPT_DEPTH 4
 #define DEFAULT_PATH                                                          \
   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-yajl_val
-nsb_oci_json_parse (const char *json, size_t len, const char *what,
-                    nsb_error_t *err)
-{
-  char msg[256] = "";
-  cleanup_free char *copy = strndup (json, len);
-  yajl_val tree;
-
-  if (copy == NULL)
-    return nsb_error_errno (err, "%s", what), NULL;
-  if (strlen (copy) != len)
-    return nsb_error_set (err, EINVAL, "%s: NUL byte in JSON", what), NULL;
-  tree = yajl_tree_parse (copy, msg, sizeof (msg));
-  if (tree == NULL || !YAJL_IS_OBJECT (tree))
-    {
-      msg[strcspn (msg, "\n")] = '\0';
-      yajl_tree_free (tree);
-      return nsb_error_set (err, EINVAL, "%s is not a JSON object%s%s", what,
-                            msg[0] ? ": " : "", msg),
-             NULL;
-    }
-  return tree;
-}
-
-static const char *
-get_string (yajl_val tree, const char *const *path)
-{
-  yajl_val v = yajl_tree_get (tree, (const char **)path, yajl_t_string);
-  return v ? YAJL_GET_STRING (v) : NULL;
-}
 
 int
 nsb_oci_state_parse (const char *json, size_t len, struct nsb_oci_state *st,
@@ -55,8 +25,7 @@ nsb_oci_state_parse (const char *json, size_t len, struct nsb_oci_state *st,
   static const char *const id_path[] = { "id", NULL };
   static const char *const status_path[] = { "status", NULL };
   static const char *const bundle_path[] = { "bundle", NULL };
-  yajl_val tree
-      = nsb_oci_json_parse (json, len, "the OCI state on stdin", err);
+  yajl_val tree = nsb_json_parse (json, len, "the OCI state on stdin", err);
   yajl_val pid;
   const char *id, *bundle, *status;
   bool stopped;
@@ -65,10 +34,10 @@ nsb_oci_state_parse (const char *json, size_t len, struct nsb_oci_state *st,
   if (tree == NULL)
     return -1;
   memset (st, 0, sizeof (*st));
-  pid = yajl_tree_get (tree, (const char **)pid_path, yajl_t_number);
-  id = get_string (tree, id_path);
-  status = get_string (tree, status_path);
-  bundle = get_string (tree, bundle_path);
+  pid = nsb_json_get (tree, pid_path);
+  id = nsb_json_get_string (tree, id_path);
+  status = nsb_json_get_string (tree, status_path);
+  bundle = nsb_json_get_string (tree, bundle_path);
   stopped = status && strcmp (status, "stopped") == 0;
   if (!stopped
       && (pid == NULL || !YAJL_IS_INTEGER (pid) || YAJL_GET_INTEGER (pid) <= 0
@@ -95,10 +64,10 @@ config_process (yajl_val tree, struct nsb_oci_config *cfg, nsb_error_t *err)
   static const char *const args_path[] = { "process", "args", NULL };
   static const char *const env_path[] = { "process", "env", NULL };
   static const char *const cwd_path[] = { "process", "cwd", NULL };
-  yajl_val args = yajl_tree_get (tree, (const char **)args_path, yajl_t_array);
-  yajl_val env = yajl_tree_get (tree, (const char **)env_path, yajl_t_array);
-  const char *cwd = get_string (tree, cwd_path);
-  size_t n = args ? YAJL_GET_ARRAY (args)->len : 0;
+  yajl_val args = nsb_json_get (tree, args_path);
+  yajl_val env = nsb_json_get (tree, env_path);
+  const char *cwd = nsb_json_get_string (tree, cwd_path);
+  size_t n = YAJL_IS_ARRAY (args) ? YAJL_GET_ARRAY (args)->len : 0;
 
   snprintf (cfg->cwd, sizeof (cfg->cwd), "%s", cwd ? cwd : "/");
   cfg->args = calloc (n + 1, sizeof (char *));
@@ -113,7 +82,7 @@ config_process (yajl_val tree, struct nsb_oci_config *cfg, nsb_error_t *err)
                               "is not a string",
                               i);
     }
-  for (size_t i = 0; env && i < YAJL_GET_ARRAY (env)->len; i++)
+  for (size_t i = 0; YAJL_IS_ARRAY (env) && i < YAJL_GET_ARRAY (env)->len; i++)
     {
       const char *e = YAJL_GET_STRING (YAJL_GET_ARRAY (env)->values[i]);
       if (e && strncmp (e, "PATH=", 5) == 0)
@@ -129,7 +98,7 @@ static char *
 annotation (yajl_val tree, const char *key)
 {
   const char *path[] = { "annotations", key, NULL };
-  const char *v = get_string (tree, path);
+  const char *v = nsb_json_get_string (tree, path);
   return v ? strdup (v) : NULL;
 }
 
@@ -138,13 +107,13 @@ config_parse (const char *bundle, const char *json, size_t len,
               struct nsb_oci_config *cfg, nsb_error_t *err)
 {
   static const char *const root_path[] = { "root", "path", NULL };
-  yajl_val tree = nsb_oci_json_parse (json, len, "config.json", err);
+  yajl_val tree = nsb_json_parse (json, len, "config.json", err);
   const char *root;
   int ret = -1;
 
   if (tree == NULL)
     return -1;
-  root = get_string (tree, root_path);
+  root = nsb_json_get_string (tree, root_path);
   if (root == NULL || root[0] == '\0')
     nsb_error_set (err, EINVAL, "config.json has no root.path");
   else if (snprintf (cfg->root, sizeof (cfg->root), "%s%s%s",
@@ -176,7 +145,8 @@ nsb_oci_config_load (const char *bundle, struct nsb_oci_config *cfg,
   memset (cfg, 0, sizeof (*cfg));
   if (dir < 0)
     return nsb_error_errno (err, "bundle %s", bundle);
-  if (nsb_read_file_at (dir, "config.json", NSB_OCI_JSON_MAX, &json, &len, err)
+  if (nsb_read_file_at (dir, "config.json", RESOLVE_NO_SYMLINKS,
+                        NSB_OCI_JSON_MAX, &json, &len, err)
       < 0)
     return nsb_error_prefix (err, "bundle %s", bundle);
   if (config_parse (bundle, json, len, cfg, err) < 0)
@@ -290,16 +260,11 @@ nsb_oci_policy (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
   return 0;
 }
 
-/* A regular file beneath the rootfs, opened without blocking on a FIFO. */
+/* A regular file beneath the rootfs; nothing else is opened for I/O. */
 static int
 open_regular (int rootfd, const char *path)
 {
-  int fd = nsb_open_in_root (rootfd, path, O_RDONLY | O_NONBLOCK, 0, NULL);
-  struct stat st;
-
-  if (fd >= 0 && (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode)))
-    nsb_closep (&fd);
-  return fd;
+  return nsb_open_regular (rootfd, path, NSB_RESOLVE_HOSTILE, NULL);
 }
 
 /* CMD as the runtime would find it: a path (relative to the cwd), or a

@@ -68,12 +68,6 @@ struct nsb_oci_policy
   bool origin; /* the $ORIGIN loader too (origin=true) */
 };
 
-/* JSON text of LEN bytes (WHAT, for messages) as a yajl tree, which must
- * be an object; free it with yajl_tree_free. */
-struct yajl_val_s;
-struct yajl_val_s *nsb_oci_json_parse (const char *json, size_t len,
-                                       const char *what, nsb_error_t *err);
-
 /* The state a hook gets on stdin: id, pid, bundle. */
 int nsb_oci_state_parse (const char *json, size_t len,
                          struct nsb_oci_state *st, nsb_error_t *err);

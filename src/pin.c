@@ -60,13 +60,13 @@ is_host_root (uid_t uid)
   const char *p;
 
   if (uid == 0
-      || nsb_read_file_at (AT_FDCWD, "/proc/sys/kernel/overflowuid", 64,
+      || nsb_read_file_at (AT_FDCWD, "/proc/sys/kernel/overflowuid", 0, 64,
                            &overflow, &len, NULL)
              < 0)
     return uid == 0;
   if ((uid_t)strtoul (overflow, NULL, 10) != uid
-      || nsb_read_file_at (AT_FDCWD, "/proc/self/uid_map", 65536, &map, &len,
-                           NULL)
+      || nsb_read_file_at (AT_FDCWD, "/proc/self/uid_map", 0, 65536, &map,
+                           &len, NULL)
              < 0)
     return false;
   for (p = map; sscanf (p, "%lu %lu %lu", &inside, &outside, &count) == 3;)

@@ -188,21 +188,21 @@ nsb_ruleset_add_rule (struct nsb_ruleset *set, const struct nsb_rule *rule,
 
 /* ---- reading files ---------------------------------------------------- */
 
-/* Open PATH (beneath ROOTFD when >= 0) without blocking on a FIFO.  *FD is
+/* Open PATH (beneath ROOTFD when >= 0), a regular file: nothing else is
+ * opened for I/O.  *FD is
  * left -1, with no error, for /dev/null and, if MISSING_OK, for a path that
  * does not resolve (ENOENT). */
 static int
 source_open (int rootfd, const char *path, bool missing_ok, int *fd,
              nsb_error_t *err)
 {
-  int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
   cleanup_close int f = -1;
   nsb_error_t e = NULL;
   struct stat st;
 
   *fd = -1;
-  f = rootfd >= 0 ? nsb_open_in_root (rootfd, path, flags, 0, &e)
-                  : open (path, flags);
+  f = nsb_open_path (rootfd >= 0 ? rootfd : AT_FDCWD, path,
+                     rootfd >= 0 ? NSB_RESOLVE_HOSTILE : 0, &e);
   if (f < 0)
     {
       int saved = errno;
@@ -217,11 +217,8 @@ source_open (int rootfd, const char *path, bool missing_ok, int *fd,
     return nsb_error_errno (err, "stat `%s`", path);
   if (S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3))
     return 0;
-  if (!S_ISREG (st.st_mode))
-    return nsb_error_set (err, S_ISDIR (st.st_mode) ? EISDIR : EINVAL,
-                          "`%s` is not a regular file", path);
-  *fd = nsb_steal_fd (&f);
-  return 0;
+  *fd = nsb_reopen_regular (f, path, err);
+  return *fd < 0 ? -1 : 0;
 }
 
 /* The contents of PATH, NUL-terminated; *BUF is NULL when there are none

@@ -30,6 +30,49 @@ nsb_open_in_root (int rootfd, const char *path, int flags,
 }
 
 int
+nsb_open_path (int dirfd, const char *path, unsigned long long resolve,
+               nsb_error_t *err)
+{
+  struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = resolve };
+  int fd;
+
+  do
+    fd = (int)syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
+  while (fd < 0 && errno == EAGAIN);
+  if (fd < 0)
+    return nsb_error_errno (err, "open `%s`", path);
+  return fd;
+}
+
+int
+nsb_reopen_regular (int pathfd, const char *what, nsb_error_t *err)
+{
+  char proc[64];
+  struct stat st;
+  int fd;
+
+  if (fstat (pathfd, &st) < 0)
+    return nsb_error_errno (err, "stat `%s`", what);
+  if (!S_ISREG (st.st_mode))
+    return nsb_error_set (err, S_ISDIR (st.st_mode) ? EISDIR : EINVAL,
+                          "`%s` is not a regular file", what);
+  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", pathfd);
+  fd = open (proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return nsb_error_errno (err, "reopen `%s` through %s", what, proc);
+  return fd;
+}
+
+int
+nsb_open_regular (int dirfd, const char *path, unsigned long long resolve,
+                  nsb_error_t *err)
+{
+  cleanup_close int pathfd = nsb_open_path (dirfd, path, resolve, err);
+
+  return pathfd < 0 ? -1 : nsb_reopen_regular (pathfd, path, err);
+}
+
+int
 nsb_read_fd (int fd, size_t max, char **out, size_t *len, nsb_error_t *err)
 {
   size_t cap = 4096, used = 0;
@@ -79,13 +122,13 @@ nsb_read_fd (int fd, size_t max, char **out, size_t *len, nsb_error_t *err)
 }
 
 int
-nsb_read_file_at (int dirfd, const char *path, size_t max, char **out,
-                  size_t *len, nsb_error_t *err)
+nsb_read_file_at (int dirfd, const char *path, unsigned long long resolve,
+                  size_t max, char **out, size_t *len, nsb_error_t *err)
 {
-  cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  cleanup_close int fd = nsb_open_regular (dirfd, path, resolve, err);
 
   if (fd < 0)
-    return nsb_error_errno (err, "open `%s`", path);
+    return -1;
   if (nsb_read_fd (fd, max, out, len, err) < 0)
     return nsb_error_prefix (err, "`%s`", path);
   return 0;

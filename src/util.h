@@ -3,6 +3,7 @@
 #ifndef NSB_UTIL_H
 #define NSB_UTIL_H
 
+#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,14 +56,34 @@ nsb_steal_fd (int *fd)
 int nsb_open_in_root (int rootfd, const char *path, int flags,
                       unsigned long long resolve, nsb_error_t *err);
 
+/* The resolve flags for a path in a hostile tree (a rootfs). */
+#define NSB_RESOLVE_HOSTILE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+/* Open PATH (relative to DIRFD, or AT_FDCWD) O_PATH with openat2 and
+ * RESOLVE, O_CLOEXEC always: nothing is opened for I/O yet, so neither a
+ * FIFO nor a device node sees an open.  -1 with *err set on failure. */
+int nsb_open_path (int dirfd, const char *path, unsigned long long resolve,
+                   nsb_error_t *err);
+
+/* Open the file behind PATHFD (an O_PATH fd, WHAT for messages) for
+ * reading, if it is a regular file: checked first, then reopened through
+ * /proc/self/fd, so it is the same inode and can be read without
+ * blocking. */
+int nsb_reopen_regular (int pathfd, const char *what, nsb_error_t *err);
+
+/* nsb_open_path then nsb_reopen_regular. */
+int nsb_open_regular (int dirfd, const char *path, unsigned long long resolve,
+                      nsb_error_t *err);
+
 /* Read at most MAX bytes of FD (from offset 0) into a NUL-terminated buffer.
  */
 int nsb_read_fd (int fd, size_t max, char **out, size_t *len,
                  nsb_error_t *err);
 
-/* Read the file at PATH (relative to DIRFD) into a NUL-terminated buffer. */
-int nsb_read_file_at (int dirfd, const char *path, size_t max, char **out,
-                      size_t *len, nsb_error_t *err);
+/* Read the regular file at PATH (relative to DIRFD, resolved with RESOLVE)
+ * into a NUL-terminated buffer; anything else is refused unopened. */
+int nsb_read_file_at (int dirfd, const char *path, unsigned long long resolve,
+                      size_t max, char **out, size_t *len, nsb_error_t *err);
 
 /* Write all of BUF with one write(2): binfmt_misc files take one command a
  * write.  Returns 0, or -1 with errno kept and *err set. */

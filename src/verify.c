@@ -73,8 +73,8 @@ check_interpreter (const char *path, bool fixed, int root_fd, int host_root_fd,
                    struct nsb_check *c)
 {
   cleanup_error nsb_error_t err = NULL;
-  cleanup_close int fd = nsb_open_in_root (fixed ? host_root_fd : root_fd,
-                                           path, O_RDONLY, 0, &err);
+  cleanup_close int fd = nsb_open_regular (fixed ? host_root_fd : root_fd,
+                                           path, NSB_RESOLVE_HOSTILE, &err);
   struct nsb_elf_info info;
 
   if (fd < 0)

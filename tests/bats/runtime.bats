@@ -171,7 +171,7 @@ assert_hooked() {
 	[ "$status" -eq 1 ]
 	assert_one_line_error "nsbinfmt-runtime: bundle $NSB_BIN_DIR/none" "No such file or directory"
 	run shim create --bundle "$b" c1
-	assert_one_line_error "$b/config.json" "No such file or directory"
+	assert_one_line_error "bundle $b" "config.json" "No such file or directory"
 	local bad
 	for bad in '{"hooks": ' '[1, 2]' '{"linux": {"namespaces": [{"type": "user"}]}, "hooks": {}, "hooks": {}}' ''; do
 		printf '%s' "$bad" > "$b/config.json"
@@ -184,7 +184,7 @@ assert_hooked() {
 	# A config.json that is a symlink is not followed.
 	ln -sf /etc/passwd "$b/l" && mv "$b/l" "$b/config.json"
 	run shim create --bundle "$b" c1
-	assert_one_line_error "$b/config.json" "Too many levels of symbolic links"
+	assert_one_line_error "bundle $b" "config.json" "Too many levels of symbolic links"
 	[ ! -e "$NSB_BIN_DIR/argv" ]
 	# The hook must be an absolute path; the runtime must exist.
 	make_bundle "$NSB_BIN_DIR/ok" "$(fixture arm64)"

@@ -83,7 +83,7 @@ add (const char *dir, const char *text, enum nsb_bundle_result *r,
       nsb_error_release (&err);
       return -1;
     }
-  if (nsb_read_file_at (AT_FDCWD, path, 1 << 20, &out, &len, NULL) < 0)
+  if (nsb_read_file_at (AT_FDCWD, path, 0, 1 << 20, &out, &len, NULL) < 0)
     return -1;
   *tree = yajl_tree_parse (out, msg, sizeof (msg));
   return *tree ? 0 : -1;

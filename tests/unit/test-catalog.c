@@ -24,7 +24,7 @@ conf_rule (const char *path)
   char *text = NULL;
   size_t len;
 
-  if (nsb_read_file_at (AT_FDCWD, path, 4096, &text, &len, NULL) < 0
+  if (nsb_read_file_at (AT_FDCWD, path, 0, 4096, &text, &len, NULL) < 0
       || nsb_rule_parse (text, strcspn (text, "\n"), 0, r, NULL) < 0)
     {
       free (r);

@@ -85,7 +85,7 @@ kernel_has_selector (void)
 {
   char *btf = NULL;
   size_t len = 0;
-  bool has = nsb_read_file_at (AT_FDCWD, "/sys/kernel/btf/vmlinux", 1 << 28,
+  bool has = nsb_read_file_at (AT_FDCWD, "/sys/kernel/btf/vmlinux", 0, 1 << 28,
                                &btf, &len, NULL)
                  == 0
              && memmem (btf, len, "binfmt_misc_ops", 15) != NULL;
