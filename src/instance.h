@@ -48,6 +48,12 @@ void nsb_target_close (struct nsb_target *t);
  * nix-daemon and its build users need. */
 int nsb_sandbox_enter (bool keep_ids, nsb_error_t *err);
 
+/* Move this process into a child user and mount namespace with the same
+ * ids: its instance stays the one its execs use (the child has none of its
+ * own), but the mounts it inherits are locked, so the read-only instance
+ * cannot be remounted writable or unmounted, even by root in the child. */
+int nsb_sandbox_lock (nsb_error_t *err);
+
 /* Is the user namespace behind FD the initial (host) one? */
 bool nsb_userns_is_initial (int userns_fd);
 

@@ -393,6 +393,8 @@ cmd_run (int argc, char **argv, struct options *o)
   nsb_report_free (&rep);
   nsb_ruleset_free (&set);
   release_handlers (&io);
+  if (!o->writable && nsb_sandbox_lock (&err) < 0)
+    die (err, EXIT_RUN_FAILED);
   exec_command (argv + optind);
   fprintf (stderr, "nsbinfmt: exec %s: %s\n", argv[optind], strerror (errno));
   return errno == ENOENT ? 127 : 126;

@@ -59,6 +59,31 @@ run_arch() {
 	fi
 }
 
+@test "the command cannot remount, unmount or write the read-only instance, as root of its namespace" {
+	local bb cmd
+	bb=$(fixture arm64)
+	for cmd in 'mount -o remount,rw /proc/sys/fs/binfmt_misc' \
+		'mount -o remount,bind,rw /proc/sys/fs/binfmt_misc' \
+		'umount /proc/sys/fs/binfmt_misc' 'umount -l /proc/sys/fs/binfmt_misc' \
+		'echo 0 > /proc/sys/fs/binfmt_misc/status' \
+		'echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64' \
+		'echo :x:M::NSBX::/bin/sh: > /proc/sys/fs/binfmt_misc/register'; do
+		# as the unprivileged user and as real root
+		run_user run -e arm64 -- sh -c "$cmd"
+		[ "$status" -ne 0 ] || { echo "as user: $cmd succeeded" >&2; return 1; }
+		run "$NSB" run -e arm64 -- sh -c "$cmd"
+		[ "$status" -ne 0 ] || { echo "as root: $cmd succeeded" >&2; return 1; }
+	done
+	# All of it in one sandbox: the entry is still there and still runs.
+	run_user run -e arm64 -- sh -c "id -u; mount -o remount,rw /proc/sys/fs/binfmt_misc;
+		umount /proc/sys/fs/binfmt_misc; echo 0 > /proc/sys/fs/binfmt_misc/qemu-aarch64;
+		head -n 1 /proc/sys/fs/binfmt_misc/qemu-aarch64; '$bb' uname -m"
+	# stdout first, then what failed on stderr
+	[ "${lines[0]}" = 0 ]
+	[ "${lines[1]}" = enabled ]
+	[ "${lines[2]}" = aarch64 ]
+}
+
 @test "--writable leaves the instance writable" {
 	run_user run -w -e aarch64 -- sh -c \
 		'echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64 && ls /proc/sys/fs/binfmt_misc'
