@@ -10,7 +10,7 @@ PACKAGES=(
 	autoconf automake libtool pkg-config make gcc gcc-multilib clang clang-format
 	libclang-rt-14-dev libyajl-dev
 	qemu-user-static qemu-user busybox-static
-	bats jq hyperfine util-linux file binutils
+	bats jq hyperfine util-linux file binutils python3
 	crun runc podman conmon uidmap golang-github-containers-common
 	docker.io containerd rootlesskit slirp4netns
 	nix-bin

@@ -128,7 +128,8 @@ teardown() { common_teardown; }
 	[ -n "$loader" ]
 	cp /bin/true "$b"
 	run "$NSB" relocate "$b" --interp '$ORIGIN/ld.so'
-	[ "$status" -eq 0 ] && [ "$output" = "" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
 	readelf -l "$b" | grep -qF '[Requesting program interpreter: $ORIGIN/ld.so]'
 	# the kernel alone takes "$ORIGIN/ld.so" literally: no such loader here
 	run "$b"

@@ -136,9 +136,11 @@ teardown() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'aarch64\n%s\nregister\nstatus' "$(entry_for aarch64)")" ]
 	run dk remap run --rm --runtime nsbinfmt --platform linux/s390x nsb-s390x uname -m
-	[ "$status" -eq 0 ] && [ "$output" = s390x ]
+	[ "$status" -eq 0 ]
+	[ "$output" = s390x ]
 	run dk remap run --rm --runtime nsbinfmt nsb-amd64 sh -c 'uname -m; ls -A /proc/sys/fs/binfmt_misc | wc -l'
-	[ "$status" -eq 0 ] && [ "$output" = "$(printf 'x86_64\n0')" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'x86_64\n0')" ]
 	# Not even a hook to run: the shim left its config.json as dockerd wrote it.
 	dk remap run -d --name nsb-nat --runtime nsbinfmt nsb-amd64 sleep 3600 >/dev/null
 	run hooked remap nsb-nat
@@ -180,7 +182,8 @@ teardown() {
 	[ "$status" -eq 0 ] && [ "$output" = x86_64 ] || { echo "$output" >&2; return 1; }
 	# The shim says why, and docker shows it with the runtime's error.
 	run dk plain run --rm --platform linux/arm64 nsb-arm64 uname -m
-	[ "$status" -ne 0 ] && [[ "$output" == *"exec format error"* ]]
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exec format error"* ]]
 	[[ "$output" == *"nsbinfmt-runtime: bundle "*": the container needs aarch64 emulation (/bin/uname is aarch64), but would run in the host's user namespace"*"userns-remap"* ]] ||
 		{ echo "$output" >&2; return 1; }
 }
@@ -194,7 +197,9 @@ teardown() {
 	echo "$dir" >"$BATS_FILE_TMPDIR/dir-rootless"
 	chown "$user" "$dir"
 	chmod 711 "$dir"
-	mkdir -p "/run/user/$uid" && chown "$user" "/run/user/$uid" && chmod 700 "/run/user/$uid"
+	mkdir -p "/run/user/$uid"
+	chown "$user" "/run/user/$uid"
+	chmod 700 "/run/user/$uid"
 	# The user's daemon runs what the user can reach.
 	install -m 755 "$BIN/nsbinfmt-runtime" "$BIN/nsbinfmt-hook" "$dir/"
 	jq --arg s "$dir/nsbinfmt-runtime" '.runtimes.nsbinfmt = {path: $s} | del(."userns-remap")' \

@@ -18,7 +18,8 @@ teardown() { common_teardown; }
 	make_bundle "$b" "$(fixture arm64)"
 	set_process "$b" '["/bin/busybox","uname","-m"]'
 	run runc run -b "$b" "nsb-a-$$"
-	[ "$status" -eq 0 ] && [ "$output" = aarch64 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = aarch64 ]
 	# The same hook as a createRuntime hook, the entrypoint found on PATH.
 	make_bundle "$NSB_BIN_DIR/s" "$(fixture s390x)"
 	set_process "$NSB_BIN_DIR/s" '["busybox","uname","-m"]'
@@ -34,7 +35,8 @@ teardown() { common_teardown; }
 	make_bundle "$b" "$(fixture riscv64)"
 	set_process "$b" '["/bin/busybox","uname","-m"]'
 	run crun_run run -b "$b" "nsb-r-$$"
-	[ "$status" -eq 0 ] && [ "$output" = riscv64 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = riscv64 ]
 	make_bundle "$NSB_BIN_DIR/a" "$(fixture arm64)"
 	set_process "$NSB_BIN_DIR/a" '["/bin/sh","-c","busybox uname -m; grep -h interpreter /proc/sys/fs/binfmt_misc/* 2>/dev/null; echo -1 > /proc/sys/fs/binfmt_misc/status"]'
 	run crun_run run -b "$NSB_BIN_DIR/a" "nsb-a-$$"
@@ -71,7 +73,8 @@ teardown() { common_teardown; }
 		'{"io.nsbinfmt.handler":"magic"}'
 	run runc run -b "$b" "nsb-m-$$"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = aarch64 ] && [[ "$output" == *qemu-aarch64* ]]
+	[ "${lines[0]}" = aarch64 ]
+	[[ "$output" == *qemu-aarch64* ]]
 	set_process "$b" '["/bin/busybox","true"]' '{"io.nsbinfmt.handler":"ebpf"}'
 	run runc run -b "$b" "nsb-hb-$$"
 	[ "$status" -ne 0 ]
@@ -152,7 +155,7 @@ teardown() { common_teardown; }
 	wait
 	for i in $(seq 20); do
 		local want=1
-		[ $((i % 2)) -eq 1 ] && want=2
+		if [ $((i % 2)) -eq 1 ]; then want=2; fi
 		[ "$(cat "$NSB_BIN_DIR/out$i")" = "$(printf 'aarch64\n%s' $want)" ] ||
 			{ echo "container $i: $(cat "$NSB_BIN_DIR/out$i")" >&2; return 1; }
 	done
@@ -205,7 +208,9 @@ import_image() {
 	local uid store
 	uid=$(id -u "$user")
 	store=$(runuser -u "$user" -- mktemp -d /tmp/nsb-podman.XXXXXX)
-	mkdir -p "/run/user/$uid" && chown "$user" "/run/user/$uid" && chmod 700 "/run/user/$uid"
+	mkdir -p "/run/user/$uid"
+	chown "$user" "/run/user/$uid"
+	chmod 700 "/run/user/$uid"
 	rl() { (cd / && runuser -u "$user" -- env XDG_RUNTIME_DIR="/run/user/$uid" HOME="$store" podman $(podman_flags "$store") "$@"); }
 	rl import --arch arm64 "$tar" localhost/nsb-arm64 >/dev/null 2>&1
 	run rl --hooks-dir "$hooks" run --rm --runtime runc --network none localhost/nsb-arm64 /bin/busybox uname -m

@@ -17,7 +17,8 @@ teardown() { common_teardown; }
 	make_tree
 	run --separate-stderr "$NSB" run --origin -- "$TREE/bin/hello" one two
 	if has_selector; then
-		[ "$status" -eq 0 ] && [ "$stderr" = "" ]
+		[ "$status" -eq 0 ]
+		[ "$stderr" = "" ]
 		[ "${lines[0]}" = "argv0: $TREE/bin/hello" ]
 	else
 		[ "$status" -eq 125 ]
@@ -53,7 +54,8 @@ teardown() { common_teardown; }
 	a=$(fixture arm64)
 	run "$NSB" run --origin -e arm64 -- sh -c "$TREE/bin/hello && $a uname -m && $NSB status --json"
 	[ "$status" -eq 0 ]
-	[ "${lines[6]}" = "hello from libgreet" ] && [ "${lines[7]}" = aarch64 ]
+	[ "${lines[6]}" = "hello from libgreet" ]
+	[ "${lines[7]}" = aarch64 ]
 	printf '%s\n' "${lines[@]:8}" | jq -e '.entries | map(.name + " " + .handler) | sort ==
 		["nsbinfmt nsbinfmt", "nsbinfmt-origin nsbinfmt_origin"]'
 }
@@ -124,8 +126,10 @@ teardown() { common_teardown; }
 	set_process "$b" '["/app/bin/hello"]' '{"io.nsbinfmt.origin":"true"}'
 	run crun_run run -b "$b" "nsb-o-$$"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "argv0: /app/bin/hello" ] && [ "${lines[2]}" = "exe: /app/bin/hello" ]
-	[ "${lines[3]}" = "loader: /app/lib/ld.so" ] && [ "${lines[6]}" = "hello from libgreet" ]
+	[ "${lines[0]}" = "argv0: /app/bin/hello" ]
+	[ "${lines[2]}" = "exe: /app/bin/hello" ]
+	[ "${lines[3]}" = "loader: /app/lib/ld.so" ]
+	[ "${lines[6]}" = "hello from libgreet" ]
 	# without the annotation the container cannot start its entrypoint
 	set_process "$b" '["/app/bin/hello"]'
 	run crun_run run -b "$b" "nsb-o2-$$"

@@ -52,10 +52,12 @@ as_other() {
 	[ "${lines[0]}" = "the bpf selector: this build's pin is in place at $PINS/selector" ]
 	[ "$(bpftool -j map show pinned "$PINS/selector/ops" | jq .id)" = "$ids" ]
 	run "$NSB" unpin
-	[ "$status" -eq 0 ] && [ "$output" = "2 handler pins removed from $PINS" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "2 handler pins removed from $PINS" ]
 	[ ! -e "$PINS" ]
 	run "$NSB" unpin
-	[ "$status" -eq 0 ] && [ "$output" = "0 handler pins removed from $PINS" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "0 handler pins removed from $PINS" ]
 	# Not for users.
 	run as_user "$NSB" pin
 	[ "$status" -eq 1 ]
@@ -76,7 +78,9 @@ as_other() {
 	run --separate-stderr as_user "$NSB" run -e arm64 -- "$NSB" verify
 	local s3=$status o3=$output
 	sysctl -q kernel.unprivileged_bpf_disabled="$old"
-	[ "$s1" -eq 0 ] && [ "$o1" = aarch64 ] && [ "$e1" = "" ]
+	[ "$s1" -eq 0 ]
+	[ "$o1" = aarch64 ]
+	[ "$e1" = "" ]
 	[ "$s2" -eq 0 ]
 	[ "$o2" = "$(printf '%s\n' "instance at /proc/sys/fs/binfmt_misc: 1 entry" \
 		"  nsbinfmt             enabled  B      nsbinfmt.pin" \
@@ -96,7 +100,8 @@ as_other() {
 	make_tree
 	"$NSB" pin >/dev/null
 	run --separate-stderr as_user "$NSB" run --origin -- "$TREE/bin/hello" one
-	[ "$status" -eq 0 ] && [ "$stderr" = "" ]
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
 	[ "${lines[0]}" = "argv0: $TREE/bin/hello" ]
 	[ "${lines[2]}" = "exe: $TREE/bin/hello" ]
 	[ "${lines[3]}" = "loader: $TREE/lib/ld.so" ]
@@ -108,7 +113,8 @@ as_other() {
 @test "pin: without pins a user's run falls back to magic entries, --origin refuses, one line each" {
 	require_selector
 	run --separate-stderr as_user "$NSB" run -e arm64 -- "$(fixture arm64)" uname -m
-	[ "$status" -eq 0 ] && [ "$output" = aarch64 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = aarch64 ]
 	[[ "$stderr" == "nsbinfmt: magic entries, not the bpf selector: "*"; no pinned selector: $PINS: No such file or directory" ]]
 	run --separate-stderr as_user "$NSB" run --origin -- true
 	[ "$status" -eq 125 ]
@@ -123,14 +129,27 @@ as_other() {
 	s=$(fixture s390x)
 	"$NSB" pin >/dev/null
 	# Both at once: each attaches the one pinned handler in its own user
-	# namespace and binds its own emulator.
-	as_user "$NSB" run -e arm64 -- sh -c "sleep 2; $a uname -m; $s uname -m" \
-		>"$NSB_BIN_DIR/one" 2>&1 &
-	local p1=$!
+	# namespace and binds its own emulator.  The first waits, inside its
+	# sandbox, until the second has run; no fixed sleep.
+	local sync="$NSB_BIN_DIR/sync" p1 s1=0 i
+	mkdir -m 777 "$sync"
+	as_user "$NSB" run -e arm64 -- sh -c "touch $sync/one-up
+		while [ ! -e $sync/two-done ]; do sleep 0.1; done
+		$a uname -m; $s uname -m; exit 0" >"$NSB_BIN_DIR/one" 2>&1 3>&- &
+	p1=$!
+	PIDS+=("$p1")
+	for i in $(seq 600); do
+		[ ! -e "$sync/one-up" ] || break
+		sleep 0.1
+	done
+	[ -e "$sync/one-up" ]
 	run --separate-stderr as_other "$NSB" run -e s390x -- sh -c "$s uname -m; $a uname -m"
-	wait "$p1" || true
+	touch "$sync/two-done"
+	wait "$p1" || s1=$?
+	[ "$s1" -eq 0 ]
 	# Each binds only its own emulator: the other's binary is not emulated.
-	[ "$output" = s390x ] && [ "$stderr" = "sh: 1: $a: Exec format error" ]
+	[ "$output" = s390x ]
+	[ "$stderr" = "sh: 1: $a: Exec format error" ]
 	mapfile -t lines <"$NSB_BIN_DIR/one"
 	[ "${lines[0]}" = aarch64 ] && [[ "${lines[1]}" == *"$s: Exec format error"* ]]
 }
@@ -158,7 +177,8 @@ as_other() {
 	grep -qx "bpf nsbinfmt.pin" "$NSB_BIN_DIR/out"
 	[ "$(tail -n 1 "$NSB_BIN_DIR/out")" = aarch64 ]
 	run --separate-stderr as_user "$NSB" run -e arm64 -- "$a" uname -m
-	[ "$status" -eq 0 ] && [ "$output" = aarch64 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = aarch64 ]
 	[[ "$stderr" == *"no pinned selector: $PINS: No such file or directory" ]]
 }
 
@@ -172,7 +192,8 @@ as_other() {
 	chmod o+w "$PINS/selector"
 	run --separate-stderr as_user "$NSB" run -e arm64 -- "$a" uname -m
 	chmod o-w "$PINS/selector"
-	[ "$status" -eq 0 ] && [ "$output" = aarch64 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = aarch64 ]
 	[[ "$stderr" == *"no pinned selector: $PINS/selector is not root's alone (owner 0, mode 757): its pins are not trusted" ]]
 	# The $ORIGIN loader's pins where the selector's belong.
 	mkdir "$PINS/other"
@@ -212,7 +233,8 @@ as_other() {
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "nsbinfmt: magic entries, not the pinned selector: the instance has entries already (\`qemu-s390x\`): the pinned selector's entry would be tried before them and decline their architectures" ]
 	[ "${lines[1]}" = "  qemu-aarch64         enabled  M POF  /usr/bin/qemu-aarch64-static" ]
-	[ "${lines[-2]}" = aarch64 ] && [ "${lines[-1]}" = s390x ]
+	[ "${lines[-2]}" = aarch64 ]
+	[ "${lines[-1]}" = s390x ]
 	# Asked for: an error, nothing added.
 	run --separate-stderr as_user "$NSB" run -w -H magic -e s390x -- sh -c \
 		"$NSB install -H bpf --pid \$\$ -e arm64; echo \$?; ls /proc/sys/fs/binfmt_misc"
@@ -221,7 +243,8 @@ as_other() {
 	# Its own entry, binding what is asked, is reused.
 	run --separate-stderr as_user "$NSB" run -w -e arm64 -e s390x -- sh -c \
 		"$NSB install -l none --pid \$\$ -e arm64 && ls /proc/sys/fs/binfmt_misc"
-	[ "$status" -eq 0 ] && [ "$stderr" = "" ]
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "" ]
 	[ "$output" = "$(printf 'nsbinfmt\nregister\nstatus')" ]
 }
 
@@ -233,16 +256,21 @@ as_other() {
 	# As installed, but pointing at the binary under test.
 	sed "s|^\(Exec[A-Za-z]*=\)[^ ]*/nsbinfmt |\1$NSB |" "$unit" >"$d/nsbinfmt-pin.service"
 	run systemd-analyze verify --man=no "$d/nsbinfmt-pin.service"
-	[ "$status" -eq 0 ] && [ "$output" = "" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
 	start=$(sed -n 's/^ExecStart=//p' "$d/nsbinfmt-pin.service")
 	stop=$(sed -n 's/^ExecStop=//p' "$d/nsbinfmt-pin.service")
-	[ "$start" = "$NSB pin" ] && [ "$stop" = "$NSB unpin" ]
+	[ "$start" = "$NSB pin" ]
+	[ "$stop" = "$NSB unpin" ]
 	run $start
 	if ! has_selector; then
-		[ "$status" -eq 1 ] && [[ "$output" == *"need Linux >= 7.3"* ]]
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"need Linux >= 7.3"* ]]
 		return 0
 	fi
-	[ "$status" -eq 0 ] && [ -d "$PINS/selector" ] && [ -d "$PINS/origin" ]
+	[ "$status" -eq 0 ]
+	[ -d "$PINS/selector" ]
+	[ -d "$PINS/origin" ]
 	run $stop
 	[ "$status" -eq 0 ] && [ ! -e "$PINS" ]
 }

@@ -55,7 +55,8 @@ run_arch() {
 	else
 		"$NSB" catalog --json | jq -e '.[] | select(.arch=="i386") | .state == "static"'
 		run_user run -e i386 -- "$i" uname -m
-		[ "$status" -eq 0 ] && [ "$output" = i686 ]
+		[ "$status" -eq 0 ]
+		[ "$output" = i686 ]
 	fi
 }
 

@@ -28,7 +28,8 @@ in_target() {
 		"$a uname -m && $s uname -m && $NSB status --json"
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "" ]
-	[ "${lines[0]}" = aarch64 ] && [ "${lines[1]}" = s390x ]
+	[ "${lines[0]}" = aarch64 ]
+	[ "${lines[1]}" = s390x ]
 	local json
 	json=$(printf '%s\n' "${lines[@]:2}")
 	if has_selector; then
@@ -108,12 +109,14 @@ in_target() {
 	[ "$output" = aarch64 ]
 	# ENOEXEC: nsenter's execvp() then hands the file to /bin/sh
 	run in_target "$s" uname -m
-	[ "$status" -ne 0 ] && [[ "$output" == *"Syntax error"* ]]
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Syntax error"* ]]
 	TARGET=$t2
 	run in_target "$s" uname -m
 	[ "$output" = s390x ]
 	run in_target "$a" uname -m
-	[ "$status" -ne 0 ] && [[ "$output" == *"Syntax error"* ]]
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Syntax error"* ]]
 	run "$NSB" status --pid "$t2" --json
 	echo "$output" | jq -e '.entries | map(.bound | keys) == [["qemu-s390x"]]'
 }
@@ -149,7 +152,8 @@ in_target() {
 	chmod 755 "$NSB_BIN_DIR/script" "$NSB_BIN_DIR/garbage" "$NSB_BIN_DIR/short"
 	run "$NSB" run -H bpf -e all -- sh -c "/bin/true && $NSB_BIN_DIR/script && $i uname -m"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = script-ran ] && [ "${lines[1]}" = x86_64 ]
+	[ "${lines[0]}" = script-ran ]
+	[ "${lines[1]}" = x86_64 ]
 	# Not ours: the exec fails as it would with no entry at all.
 	local f
 	for f in garbage short; do
@@ -180,7 +184,8 @@ in_target() {
 	[ -x "${NSB_SELECTOR_UNBOUND:-}" ] || { echo "tests/helpers/selector-unbound not built (libbpf)" >&2; return 1; }
 	# Bound right, the helper's entry runs the binary ...
 	run "$NSB_SELECTOR_UNBOUND" arm64 qemu-aarch64 -- "$a" uname -m
-	[ "$status" -eq 0 ] && [ "$output" = aarch64 ]
+	[ "$status" -eq 0 ]
+	[ "$output" = aarch64 ]
 	# ... bound under another name, the handler's choice is not there: the
 	# binary is not emulated here, as if there were no entry at all.
 	run "$NSB_SELECTOR_UNBOUND" arm64 other -- "$a" uname -m
