@@ -94,6 +94,9 @@ target_open_common (struct nsb_target *t, const char *proc, nsb_error_t *err)
 int
 nsb_target_open_pid (pid_t pid, struct nsb_target *t, nsb_error_t *err)
 {
+  /* For the test of the check below (install.bats): stop once the pidfd
+   * is open, so that the pid can be reused before /proc/PID is opened. */
+  const char *stop = getenv ("NSBINFMT_TEST_STOP_AT");
   char proc[32];
 
   target_init (t);
@@ -107,6 +110,8 @@ nsb_target_open_pid (pid_t pid, struct nsb_target *t, nsb_error_t *err)
       nsb_target_close (t);
       return ret;
     }
+  if (stop != NULL && strcmp (stop, "target-pidfd") == 0)
+    raise (SIGSTOP);
   snprintf (proc, sizeof (proc), "/proc/%d", (int)pid);
   if (target_open_common (t, proc, err) < 0)
     {

@@ -120,3 +120,42 @@ in_target() {
 	! grep -q "$bait" "/proc/$TARGET/mountinfo"
 	! grep -q binfmt_misc "/proc/$TARGET/mountinfo"
 }
+
+@test "a pid reused between the pidfd and /proc is refused, and nothing is installed" {
+	start_target sleep 600
+	local old=$TARGET nsb new="" try s=0
+	# nsbinfmt stops itself once it holds the pidfd (a test-only stop).
+	NSBINFMT_TEST_STOP_AT=target-pidfd "$NSB" install --pid "$old" -e arm64 -l none \
+		>"$NSB_BIN_DIR/out" 2>&1 3>&- &
+	nsb=$!
+	PIDS+=("$nsb")
+	for try in $(seq 200); do
+		grep -q '^State:.*stopped' "/proc/$nsb/status" && break
+		sleep 0.05
+	done
+	grep -q '^State:.*stopped' "/proc/$nsb/status"
+	kill -9 "$old"
+	wait "$old" || true
+	# The next pid the kernel hands out is the old one: a new sandbox, in a
+	# user namespace too, takes it.
+	for try in $(seq 50); do
+		echo $((old - 1)) >/proc/sys/kernel/ns_last_pid
+		unshare -Urm sleep 600 </dev/null >/dev/null 2>&1 3>&- &
+		new=$!
+		PIDS+=("$new")
+		[ "$new" != "$old" ] || break
+	done
+	[ "$new" = "$old" ]
+	for try in $(seq 200); do
+		[ "$(readlink "/proc/$new/ns/user")" = "$(readlink /proc/self/ns/user)" ] || break
+		sleep 0.05
+	done
+	[ "$(readlink "/proc/$new/ns/user")" != "$(readlink /proc/self/ns/user)" ]
+	kill -CONT "$nsb"
+	wait "$nsb" || s=$?
+	status=$s
+	output=$(cat "$NSB_BIN_DIR/out")
+	[ "$status" -eq 1 ]
+	assert_one_line_error "pid $old exited while being opened"
+	! grep binfmt_misc "/proc/$new/mountinfo"
+}
