@@ -94,9 +94,6 @@ target_open_common (struct nsb_target *t, const char *proc, nsb_error_t *err)
 int
 nsb_target_open_pid (pid_t pid, struct nsb_target *t, nsb_error_t *err)
 {
-  /* For the test of the check below (install.bats): stop once the pidfd
-   * is open, so that the pid can be reused before /proc/PID is opened. */
-  const char *stop = getenv ("NSBINFMT_TEST_STOP_AT");
   char proc[32];
 
   target_init (t);
@@ -110,8 +107,8 @@ nsb_target_open_pid (pid_t pid, struct nsb_target *t, nsb_error_t *err)
       nsb_target_close (t);
       return ret;
     }
-  if (stop != NULL && strcmp (stop, "target-pidfd") == 0)
-    raise (SIGSTOP);
+  /* install.bats reuses the pid here, before /proc/PID is opened. */
+  nsb_test_point ("target-pidfd");
   snprintf (proc, sizeof (proc), "/proc/%d", (int)pid);
   if (target_open_common (t, proc, err) < 0)
     {
@@ -500,18 +497,56 @@ parent_receive (int fd, struct nsb_report *rep, nsb_error_t *err)
   return ret;
 }
 
+/* The signals that end nsbinfmt (a terminal's, a runtime's): the helper
+ * holds them while it changes the target, so that one either stops it
+ * before anything is registered or is seen before the instance is
+ * attached, and everything is undone (install_op). */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static volatile pid_t forward_to;
+
+static void
+forward_signal (int sig)
+{
+  if (forward_to > 0)
+    kill (forward_to, sig);
+}
+
+static void
+stop_signals_set (sigset_t *set)
+{
+  sigemptyset (set);
+  for (size_t i = 0; i < NSB_ARRAY_SIZE (stop_signals); i++)
+    sigaddset (set, stop_signals[i]);
+}
+
+/* A stop signal is waiting (blocked in the helper): the SIG, or 0. */
+static int
+stop_signal_pending (void)
+{
+  sigset_t pending;
+
+  if (sigpending (&pending) < 0)
+    return 0;
+  for (size_t i = 0; i < NSB_ARRAY_SIZE (stop_signals); i++)
+    if (sigismember (&pending, stop_signals[i]))
+      return stop_signals[i];
+  return 0;
+}
+
 static int
 run_in_target (struct nsb_target *t, target_op op, void *arg,
                struct nsb_report *rep, nsb_error_t *err)
 {
+  struct sigaction fwd = { .sa_handler = forward_signal }, old[4];
+  sigset_t block, saved;
   int fd, status, ret;
   pid_t child;
 
   if (t->pid == 0)
     return op (t, arg, rep, err);
+  stop_signals_set (&block);
+  sigprocmask (SIG_BLOCK, &block, &saved);
   child = nsb_fork_piped (&fd, err);
-  if (child < 0)
-    return -1;
   if (child == 0)
     {
       nsb_error_t failure = NULL;
@@ -521,10 +556,20 @@ run_in_target (struct nsb_target *t, target_op op, void *arg,
       child_send (fd, &local, failure);
       _exit (failure ? 1 : 0);
     }
+  /* The parent passes the stop signals on to the helper, which decides. */
+  forward_to = child;
+  for (size_t i = 0; child > 0 && i < NSB_ARRAY_SIZE (stop_signals); i++)
+    sigaction (stop_signals[i], &fwd, &old[i]);
+  sigprocmask (SIG_SETMASK, &saved, NULL);
+  if (child < 0)
+    return -1;
   ret = parent_receive (fd, rep, err);
   close (fd);
   while (waitpid (child, &status, 0) < 0 && errno == EINTR)
     ;
+  forward_to = 0;
+  for (size_t i = 0; i < NSB_ARRAY_SIZE (stop_signals); i++)
+    sigaction (stop_signals[i], &old[i], NULL);
   if (ret == 0 && !(WIFEXITED (status) && WEXITSTATUS (status) == 0))
     ret = nsb_error_set (err, EIO,
                          "the helper process in the target's "
@@ -660,6 +705,7 @@ install_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
   cleanup_free char (*added)[NSB_ENTRY_NAME_MAX + 1] = NULL;
   size_t n_added = 0;
   bool attached;
+  int sig;
 
   if (dirfd < 0)
     return nsb_error_prefix (err, "mount point");
@@ -672,21 +718,30 @@ install_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
     return nsb_error_errno (err, "install");
   if (register_verify (t, mntfd, a, added, &n_added, rep, err) < 0)
     goto undo;
+  nsb_test_point ("registered");
+  if ((sig = stop_signal_pending ()) != 0)
+    {
+      nsb_error_set (err, EINTR, "interrupted by %s: nothing installed",
+                     strsignal (sig));
+      goto undo;
+    }
   if (!a->o->writable)
     {
       struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-      if (syscall (SYS_mount_setattr, mntfd, "", AT_EMPTY_PATH, &attr,
-                   sizeof (attr))
-          < 0)
+      if (nsb_test_point ("read-only")
+          || syscall (SYS_mount_setattr, mntfd, "", AT_EMPTY_PATH, &attr,
+                      sizeof (attr))
+                 < 0)
         {
           nsb_error_errno (err, "make the instance read-only");
           goto undo;
         }
     }
   if (!attached
-      && syscall (SYS_move_mount, mntfd, "", dirfd, "",
-                  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-             < 0)
+      && (nsb_test_point ("move-mount")
+          || syscall (SYS_move_mount, mntfd, "", dirfd, "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+                 < 0))
     {
       nsb_error_errno (err, "attach the instance at %s",
                        mountpoint_of (a->o->mountpoint));

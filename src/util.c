@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -186,6 +187,24 @@ nsb_chroot_fd (int dirfd, nsb_error_t *err)
   if (fchdir (dirfd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
     return nsb_error_errno (err, "chroot");
   return 0;
+}
+
+static bool
+env_is (const char *name, const char *value)
+{
+  const char *v = getenv (name);
+  return v != NULL && strcmp (v, value) == 0;
+}
+
+bool
+nsb_test_point (const char *point)
+{
+  if (env_is ("NSBINFMT_TEST_STOP_AT", point))
+    raise (SIGSTOP);
+  if (!env_is ("NSBINFMT_TEST_FAIL_AT", point))
+    return false;
+  errno = EIO;
+  return true;
 }
 
 bool

@@ -102,6 +102,11 @@ int nsb_chroot_fd (int dirfd, nsb_error_t *err);
  * *err set.  The other end is closed on each side. */
 pid_t nsb_fork_piped (int *fd, nsb_error_t *err);
 
+/* A point the tests drive (never set in use): stop there with SIGSTOP when
+ * $NSBINFMT_TEST_STOP_AT is POINT; true, meaning "fail this step with
+ * EIO", when $NSBINFMT_TEST_FAIL_AT is POINT. */
+bool nsb_test_point (const char *point);
+
 /* Do two fds name the same file? */
 bool nsb_same_file (int a, int b);
 

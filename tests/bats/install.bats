@@ -159,3 +159,59 @@ in_target() {
 	assert_one_line_error "pid $old exited while being opened"
 	! grep binfmt_misc "/proc/$new/mountinfo"
 }
+
+# The entries of TARGET's user namespace, through a mount of its instance
+# made for the question (a freed instance comes back empty).
+target_entries() {
+	in_target sh -c 'd=$(mktemp -d) && mount -t binfmt_misc none "$d" && ls "$d" | grep -vxE "register|status" | tr "\n" " "; umount "$d"'
+}
+
+@test "a failure at the read-only step or at the attach leaves nothing, in a new or an existing instance" {
+	local point
+	for point in read-only move-mount; do
+		start_target sleep 600
+		run env NSBINFMT_TEST_FAIL_AT="$point" "$NSB" install --pid "$TARGET" -e arm64 -l none
+		[ "$status" -eq 1 ]
+		assert_one_line_error "Input/output error"
+		! grep binfmt_misc "/proc/$TARGET/mountinfo"
+		run target_entries
+		[ "$output" = "" ]
+	done
+	# An instance in use: the failed call takes out only its own entries.
+	run "$NSB" install --pid "$TARGET" -e arm64 -l none
+	[ "$status" -eq 0 ]
+	run env NSBINFMT_TEST_FAIL_AT=read-only "$NSB" install --pid "$TARGET" -e s390x -l none
+	assert_one_line_error "make the instance read-only" "Input/output error"
+	run target_entries
+	[ "$output" = "qemu-aarch64 " ]
+}
+
+@test "a signal to nsbinfmt mid-install undoes this call's entries" {
+	local nsb helper try s=0
+	start_target sleep 600
+	run "$NSB" install --pid "$TARGET" -e arm64 -l none
+	[ "$status" -eq 0 ]
+	# The helper in the target stops once it has registered s390x.
+	NSBINFMT_TEST_STOP_AT=registered "$NSB" install --pid "$TARGET" -e s390x -l none \
+		>"$NSB_BIN_DIR/out" 2>&1 3>&- &
+	nsb=$!
+	PIDS+=("$nsb")
+	for try in $(seq 200); do
+		helper=$(pgrep -P "$nsb" || true)
+		[ -z "$helper" ] || ! grep -q '^State:.*stopped' "/proc/$helper/status" || break
+		sleep 0.05
+	done
+	grep -q '^State:.*stopped' "/proc/$helper/status"
+	run target_entries
+	[ "$output" = "qemu-aarch64 qemu-s390x " ]
+	# SIGTERM to nsbinfmt, as a runtime or a terminal sends it.
+	kill -TERM "$nsb"
+	kill -CONT "$helper"
+	wait "$nsb" || s=$?
+	status=$s
+	output=$(cat "$NSB_BIN_DIR/out")
+	[ "$status" -eq 1 ]
+	assert_one_line_error "interrupted by Terminated: nothing installed"
+	run target_entries
+	[ "$output" = "qemu-aarch64 " ]
+}
