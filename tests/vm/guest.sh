@@ -123,6 +123,7 @@ for t in $NSB_VM_TESTS; do
 	fi
 	case $t in
 	*.bats) run_tap "$t" bats --tap "$path" ;;
+	*.py) run_tap "$t" python3 "$path" ;;
 	*) run_tap "$t" "$path" ;;
 	esac
 done
