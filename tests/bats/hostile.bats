@@ -193,3 +193,24 @@ not_regular() {
 	[ "$status" -ne 124 ]
 	assert_one_line_error "$f" "not a regular file"
 }
+
+@test "an entry whose path holds a newline cannot pose as pre-opened: status and verify refuse it" {
+	# (one write: the register string from a file; `,` delimits, as
+	# `flags:` holds the usual one)
+	printf ',inj,M,,NSBINJ,,/nonexistent\nflags: F,' >"$NSB_BIN_DIR/inj"
+	start_target sh -c "mount -t binfmt_misc none /proc/sys/fs/binfmt_misc &&
+		cat '$NSB_BIN_DIR/inj' > /proc/sys/fs/binfmt_misc/register && exec sleep 600"
+	local i
+	for i in $(seq 100); do
+		[ ! -e "/proc/$TARGET/root/proc/sys/fs/binfmt_misc/inj" ] || break
+		sleep 0.1
+	done
+	# what the kernel shows: a second flags line
+	[ "$(grep -c '^flags:' "/proc/$TARGET/root/proc/sys/fs/binfmt_misc/inj")" -eq 2 ]
+	run timeout 60 "$NSB" status --pid "$TARGET"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"entry \`inj\`: \`flags: \` out of place (a newline in a path?)"* ]]
+	run timeout 60 "$NSB" verify --pid "$TARGET" --level static
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"out of place"* ]]
+}

@@ -69,18 +69,21 @@ teardown() { common_teardown; }
 	[ "${lines[6]}" = "hello from libgreet" ]
 }
 
-@test "origin: a missing loader is ENOENT; a set-id binary is refused" {
+@test "origin: a missing loader is ENOENT; set-user-ID and set-group-ID binaries are refused" {
 	require_selector
 	make_tree
 	rm "$TREE/lib/ld.so"
 	run "$NSB" run --origin -- "$TREE/bin/hello"
 	[ "$status" -eq 127 ]
 	assert_one_line_error "exec $TREE/bin/hello: No such file or directory"
-	make_tree
-	chmod u+s "$TREE/bin/hello"
-	run "$NSB" run --origin -- "$TREE/bin/hello"
-	[ "$status" -eq 126 ]
-	assert_one_line_error "exec $TREE/bin/hello: Operation not permitted"
+	local mode
+	for mode in u+s g+s; do
+		make_tree
+		chmod "$mode" "$TREE/bin/hello"
+		run "$NSB" run --origin -- "$TREE/bin/hello"
+		[ "$status" -eq 126 ]
+		assert_one_line_error "exec $TREE/bin/hello: Operation not permitted"
+	done
 }
 
 @test "origin: malformed and truncated ELF files fail as they would without it" {

@@ -108,6 +108,15 @@ as_other() {
 	[ "${lines[-1]}" = "hello from libgreet" ]
 	run as_user "$NSB" run --origin -- "$NSB" status
 	[ "${lines[2]}" = "    handler: the \$ORIGIN loader, pinned by root (nsbinfmt pin)" ]
+	# The pinned loader refuses set-user-ID and set-group-ID binaries too.
+	local mode
+	for mode in u+s g+s; do
+		make_tree
+		chmod "$mode" "$TREE/bin/hello"
+		run as_user "$NSB" run --origin -- "$TREE/bin/hello"
+		[ "$status" -eq 126 ]
+		assert_one_line_error "exec $TREE/bin/hello: Operation not permitted"
+	done
 }
 
 @test "pin: without pins a user's run falls back to magic entries, --origin refuses, one line each" {
@@ -218,6 +227,41 @@ as_other() {
 	[ "$(bpftool -j map show pinned "$PINS/selector/ops" | jq -r .type)" = struct_ops ]
 	run --separate-stderr as_user "$NSB" run -e arm64 -- "$a" uname -m
 	[ "$status" -eq 0 ] && [ "$output" = aarch64 ] && [ "$stderr" = "" ]
+}
+
+@test "pin: another owner, a file system not bpffs, another rodata or build id: refused" {
+	require_selector
+	require bpftool
+	local a size
+	a=$(fixture arm64)
+	"$NSB" pin >/dev/null
+	chown "$NSB_TEST_USER" "$PINS/selector"
+	run --separate-stderr as_user "$NSB" run -e arm64 -- "$a" uname -m
+	chown root "$PINS/selector"
+	[ "$status" -eq 0 ]
+	[ "$output" = aarch64 ]
+	[[ "$stderr" == *"no pinned selector: $PINS/selector is not root's alone (owner $(id -u "$NSB_TEST_USER"), mode 755): its pins are not trusted" ]]
+	# root's, mode 755, but a tmpfs in the user's mount namespace
+	run --separate-stderr unshare -m sh -c "mount -t tmpfs -o mode=755 none '$PINS/selector' &&
+		exec setpriv --reuid=$NSB_TEST_USER --regid=nogroup --clear-groups --reset-env -- '$NSB' run -e arm64 -- '$a' uname -m"
+	[ "$status" -eq 0 ]
+	[ "$output" = aarch64 ]
+	[[ "$stderr" == *"no pinned selector: $PINS/selector is not on a bpffs" ]]
+	# rodata: an array of another size, then one of this size from
+	# another build (its build id 0)
+	size=$(bpftool -j map show pinned "$PINS/selector/rodata" | jq .bytes_value)
+	rm "$PINS/selector/rodata"
+	bpftool map create "$PINS/selector/rodata" type array key 4 value 8 entries 1 name rodata
+	chmod 444 "$PINS/selector/rodata"
+	run --separate-stderr as_user "$NSB" run -e arm64 -- "$a" uname -m
+	[ "$output" = aarch64 ]
+	[[ "$stderr" == *"no pinned selector: $PINS/selector: rodata is not this build's (8 bytes, at least "* ]]
+	rm "$PINS/selector/rodata"
+	bpftool map create "$PINS/selector/rodata" type array key 4 value "$size" entries 1 name rodata
+	chmod 444 "$PINS/selector/rodata"
+	run --separate-stderr as_user "$NSB" run -e arm64 -- "$a" uname -m
+	[ "$output" = aarch64 ]
+	[[ "$stderr" == *"no pinned selector: $PINS/selector: pinned by another build of nsbinfmt (build id 0000000000000000, this one "* ]]
 }
 
 @test "pin: the pinned selector goes only into an instance without other entries" {

@@ -3,14 +3,19 @@
  * Differential test: thousands of generated and edge-case register strings,
  * the library's verdict against what the running kernel accepts, in a
  * throwaway private instance of a throwaway user namespace.  They must
- * agree.  The grammar the kernel speaks (6.x or 7.3) is measured first.
+ * agree, and where the kernel accepts, what it reads back in the entry file
+ * must be what the library parsed.  The grammar the kernel speaks (6.x or
+ * 7.3) is measured first.  The mutants' seed changes every run and is
+ * printed; NSB_DIFF_SEED=N repeats a run.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "../unit/tap.h"
@@ -30,7 +35,8 @@ static const char *const seeds[] = {
   ",s,M,,x:y,,/bin/true,P\n",
 };
 
-static int reg_fd, mnt_fd, disagree, compared, accepted;
+static int reg_fd, mnt_fd, disagree, compared, accepted, readback, misread,
+    refused_newline;
 
 static const char *
 show (const uint8_t *s, size_t n)
@@ -45,6 +51,54 @@ show (const uint8_t *s, size_t n)
   return buf;
 }
 
+/* Does the entry the kernel made of S say what the library parsed (P)?
+ * The kernel stores the magic masked, so the masked bytes are compared. */
+static void
+compare_entry (const uint8_t *s, size_t n, const struct nsb_rule *p)
+{
+  struct nsb_entry e = { 0 };
+  nsb_error_t err = NULL;
+  const struct nsb_rule *k = &e.rule;
+  bool same;
+
+  /* A newline in the interpreter or the extension makes lines the reader
+   * cannot tell from the kernel's own: it must refuse those. */
+  bool newline = strchr (p->interpreter, '\n') != NULL
+                 || (p->type == 'E' && strchr ((const char *)p->magic, '\n'));
+
+  snprintf (e.rule.name, sizeof (e.rule.name), "%s", p->name);
+  readback++;
+  if (nsb_entry_read_at (mnt_fd, p->name, &e, &err) < 0)
+    {
+      if (!newline && misread++ < 20)
+        tap_diag ("entry of `%s` unreadable: %s", show (s, n), err->msg);
+      refused_newline += newline;
+      nsb_error_release (&err);
+      return;
+    }
+  if (newline && misread++ < 20)
+    tap_diag ("entry of `%s`, with a newline, was read", show (s, n));
+  same = k->type == p->type && k->flags == p->flags
+         && strcmp (k->interpreter, p->interpreter) == 0
+         && (p->type == 'B'
+             || (k->offset == p->offset && k->magic_len == p->magic_len
+                 && k->has_mask == p->has_mask));
+  for (size_t i = 0; same && p->type != 'B' && i < p->magic_len; i++)
+    {
+      uint8_t m = p->has_mask ? p->mask[i] : 0xff;
+      same = (k->magic[i] & m) == (p->magic[i] & m)
+             && (!p->has_mask || k->mask[i] == p->mask[i]);
+    }
+  if (!newline && !same && misread++ < 20)
+    tap_diag ("the kernel's entry of `%s` is not what the library parsed "
+              "(type %c/%c, flags %#x/%#x, offset %d/%d, length %zu/%zu, "
+              "interpreter `%s`/`%s`)",
+              show (s, n), k->type, p->type, k->flags, p->flags, k->offset,
+              p->offset, k->magic_len, p->magic_len, k->interpreter,
+              p->interpreter);
+  nsb_entry_free (&e);
+}
+
 /* The kernel's verdict: accepted (and then removed again), or not. */
 static bool
 kernel_accepts (const uint8_t *s, size_t n, const struct nsb_rule *parsed)
@@ -54,8 +108,10 @@ kernel_accepts (const uint8_t *s, size_t n, const struct nsb_rule *parsed)
 
   if (w == (ssize_t)n)
     {
-      int fd
-          = openat (mnt_fd, parsed ? parsed->name : "", O_WRONLY | O_CLOEXEC);
+      int fd;
+      if (parsed != NULL)
+        compare_entry (s, n, parsed);
+      fd = openat (mnt_fd, parsed ? parsed->name : "", O_WRONLY | O_CLOEXEC);
       if (fd < 0 || write (fd, "-1", 2) != 2)
         tap_diag ("could not remove the entry of %s", show (s, n));
       if (fd >= 0)
@@ -85,12 +141,26 @@ compare (const uint8_t *s, size_t n, unsigned kf)
   free (r);
 }
 
-static uint32_t rng = 0x5eed1234;
+static uint32_t rng;
 static uint32_t
 rnd (void)
 {
   rng ^= rng << 13, rng ^= rng >> 17, rng ^= rng << 5;
   return rng;
+}
+
+/* From NSB_DIFF_SEED, else new for every run. */
+static uint32_t
+seed (void)
+{
+  const char *env = getenv ("NSB_DIFF_SEED");
+  uint32_t r = 0;
+
+  if (env != NULL)
+    r = (uint32_t)strtoul (env, NULL, 10);
+  else if (getrandom (&r, sizeof (r), 0) != (ssize_t)sizeof (r))
+    r = (uint32_t)getpid ();
+  return r ? r : 0x5eed1234;
 }
 
 static size_t
@@ -184,6 +254,8 @@ main (void)
             !!(kf & NSB_KF_BPF), !!(kf & NSB_KF_TRANSPARENT),
             !!(kf & NSB_KF_LOADER), !!(kf & NSB_KF_DISABLED),
             !!(kf & NSB_KF_ABS_INTERP));
+  rng = seed ();
+  tap_diag ("mutants from seed %u (NSB_DIFF_SEED=%u repeats them)", rng, rng);
   systematic (kf);
   tap_ok (disagree == 0, "systematic cases: %d compared, %d disagreements",
           compared, disagree);
@@ -195,6 +267,10 @@ main (void)
     }
   tap_ok (disagree == 0, "%d strings compared in all, %d disagreements",
           compared, disagree);
+  tap_ok (misread == 0 && readback > 0,
+          "the kernel's %d entries read back as the library parsed them, "
+          "%d with a newline refused (%d differ)",
+          readback, refused_newline, misread);
   /* Both verdicts must occur often, or the comparison says little. */
   tap_ok (accepted > compared / 10 && accepted < compared - compared / 10,
           "the kernel accepted %d and refused %d", accepted,

@@ -61,6 +61,22 @@ main (void)
           "an M entry without magic is incomplete");
   tap_ok (parse ("enabled\nbpf s\nbpf-interpreter nospace\nflags: \n", e) < 0,
           "a bound interpreter needs a name and a path");
+  /* What a path or an extension with a newline in it prints (the kernel
+   * takes both): lines out of their place, or twice. */
+  static const char *const injected[] = {
+    "enabled\ninterpreter /x\nflags: F\nflags: \noffset 0\nmagic 41\n",
+    "enabled\ninterpreter /x\noffset 0\nflags: \noffset 0\nmagic 41\n",
+    "enabled\ninterpreter /x\nflags: \nextension .e\nmagic 41\n",
+    "enabled\ninterpreter /x\nenabled\nflags: \nextension .e\n",
+    "enabled\ninterpreter /x\n\nflags: \nextension .e\n",
+    "enabled\ninterpreter /x\ninterpreter /y\nflags: \nextension .e\n",
+    "enabled\nbpf s\nflags: \nbpf-interpreter a /b\n",
+    "enabled\nbpf s\nflags: \noffset 0\nmagic 41\n",
+    "enabled\ninterpreter /x\nflags: \nextension .e",
+  };
+  for (size_t i = 0; i < sizeof (injected) / sizeof (injected[0]); i++)
+    tap_ok (parse (injected[i], e) < 0, "refused: a line out of place (%zu)",
+            i);
   free (e);
   free (r);
   return tap_done ();
