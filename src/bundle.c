@@ -41,7 +41,7 @@ has_own_userns (yajl_val config)
         continue;
       if (!YAJL_IS_STRING (path) || path->u.string[0] == '\0')
         return true; /* a new one */
-      fd = open (path->u.string, O_RDONLY | O_CLOEXEC);
+      fd = open (path->u.string, O_PATH | O_CLOEXEC); /* never blocks */
       return fd >= 0 && !nsb_userns_is_initial (fd);
     }
   /* None: the container runs in the runtime's (rootless engines). */

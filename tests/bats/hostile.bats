@@ -214,3 +214,18 @@ not_regular() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"out of place"* ]]
 }
+
+@test "a user namespace path in config.json that is a FIFO: the shim never opens it" {
+	local b="$NSB_BIN_DIR/b" writer
+	make_bundle "$b" "$(fixture arm64)"
+	mkfifo "$NSB_BIN_DIR/ns"
+	jq --arg p "$NSB_BIN_DIR/ns" 'del(.hooks) | .linux.namespaces |= map(if .type == "user" then .path = $p else . end)' \
+		"$b/config.json" >"$b/c"
+	mv "$b/c" "$b/config.json"
+	timeout 120 sh -c "echo x > '$NSB_BIN_DIR/ns'" </dev/null >/dev/null 2>&1 3>&- &
+	writer=$!
+	PIDS+=("$writer")
+	run shim create --bundle "$b" c1
+	[ "$status" -eq 0 ]
+	kill -0 "$writer"
+}
