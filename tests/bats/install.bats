@@ -136,16 +136,10 @@ in_target() {
 	grep -q '^State:.*stopped' "/proc/$nsb/status"
 	kill -9 "$old"
 	wait "$old" || true
-	# The next pid the kernel hands out is the old one: a new sandbox, in a
-	# user namespace too, takes it.
-	for try in $(seq 50); do
-		echo $((old - 1)) >/proc/sys/kernel/ns_last_pid
-		unshare -Urm sleep 600 </dev/null >/dev/null 2>&1 3>&- &
-		new=$!
-		PIDS+=("$new")
-		[ "$new" != "$old" ] || break
-	done
-	[ "$new" = "$old" ]
+	# A new sandbox, in a user namespace too, takes the old pid.
+	"$NSB_SPAWN_AT_PID" "$old" unshare -Urm sleep 600 </dev/null >/dev/null 2>&1 3>&-
+	new=$old
+	PIDS+=("$new")
 	for try in $(seq 200); do
 		[ "$(readlink "/proc/$new/ns/user")" = "$(readlink /proc/self/ns/user)" ] || break
 		sleep 0.05
@@ -170,7 +164,7 @@ target_entries() {
 	local point
 	for point in read-only move-mount; do
 		start_target sleep 600
-		run env NSBINFMT_TEST_FAIL_AT="$point" "$NSB" install --pid "$TARGET" -e arm64 -l none
+		run env NSBINFMT_TEST_FAIL_AT="$point" "$NSB" install -H magic --pid "$TARGET" -e arm64 -l none
 		[ "$status" -eq 1 ]
 		assert_one_line_error "Input/output error"
 		! grep binfmt_misc "/proc/$TARGET/mountinfo"
@@ -178,9 +172,9 @@ target_entries() {
 		[ "$output" = "" ]
 	done
 	# An instance in use: the failed call takes out only its own entries.
-	run "$NSB" install --pid "$TARGET" -e arm64 -l none
+	run "$NSB" install -H magic --pid "$TARGET" -e arm64 -l none
 	[ "$status" -eq 0 ]
-	run env NSBINFMT_TEST_FAIL_AT=read-only "$NSB" install --pid "$TARGET" -e s390x -l none
+	run env NSBINFMT_TEST_FAIL_AT=read-only "$NSB" install -H magic --pid "$TARGET" -e s390x -l none
 	assert_one_line_error "make the instance read-only" "Input/output error"
 	run target_entries
 	[ "$output" = "qemu-aarch64 " ]
@@ -189,10 +183,10 @@ target_entries() {
 @test "a signal to nsbinfmt mid-install undoes this call's entries" {
 	local nsb helper try s=0
 	start_target sleep 600
-	run "$NSB" install --pid "$TARGET" -e arm64 -l none
+	run "$NSB" install -H magic --pid "$TARGET" -e arm64 -l none
 	[ "$status" -eq 0 ]
 	# The helper in the target stops once it has registered s390x.
-	NSBINFMT_TEST_STOP_AT=registered "$NSB" install --pid "$TARGET" -e s390x -l none \
+	NSBINFMT_TEST_STOP_AT=registered "$NSB" install -H magic --pid "$TARGET" -e s390x -l none \
 		>"$NSB_BIN_DIR/out" 2>&1 3>&- &
 	nsb=$!
 	PIDS+=("$nsb")
