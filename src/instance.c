@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "instance.h"
@@ -274,6 +275,29 @@ nsb_sandbox_lock (nsb_error_t *err)
   return 0;
 }
 
+/* Why no instance could be made: on a kernel older than 6.7 that is the
+ * reason (binfmt_misc cannot be mounted in a user namespace there). */
+static int
+instance_error (bool fsopen_failed, nsb_error_t *err)
+{
+  const char *what
+      = fsopen_failed ? "fsopen binfmt_misc" : "create a binfmt_misc instance";
+  struct utsname u;
+  int saved = errno, major = 0, minor = 0;
+  bool old = uname (&u) == 0
+             && sscanf (u.release, "%d.%d", &major, &minor) == 2
+             && (major < 6 || (major == 6 && minor < 7));
+
+  errno = saved;
+  if (old)
+    return nsb_error_errno (err,
+                            "Linux %s gives no user namespace a binfmt_misc "
+                            "instance of its own (that needs Linux >= 6.7): "
+                            "%s",
+                            u.release, what);
+  return nsb_error_errno (err, "%s", what);
+}
+
 static int
 instance_open (nsb_error_t *err)
 {
@@ -282,11 +306,9 @@ instance_open (nsb_error_t *err)
   int mntfd;
   struct statfs sfs;
 
-  if (fsfd < 0)
-    return nsb_error_errno (err, "fsopen binfmt_misc (Linux >= 6.7 gives "
-                                 "user namespaces their own instance)");
-  if (syscall (SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-    return nsb_error_errno (err, "create a binfmt_misc instance");
+  if (fsfd < 0
+      || syscall (SYS_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return instance_error (fsfd < 0, err);
   mntfd = (int)syscall (SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
   if (mntfd < 0)
     return nsb_error_errno (err, "mount a binfmt_misc instance");

@@ -56,9 +56,35 @@ kernel_checks() {
 	return "$bad"
 }
 
+# The same for an old kernel (make check-oldkernel): older than 6.7, and
+# check-kernel says so.
+old_kernel_checks() {
+	local release out rc major minor
+	release=$(uname -r)
+	IFS=. read -r major minor _ <<<"$release"
+	out=$("$NSBINFMT" check-kernel 2>&1) && rc=0 || rc=$?
+	printf '%s\n' "$out" | sed 's/^/# /'
+	echo 1..2
+	if [[ $major -lt 6 || ($major -eq 6 && $minor -lt 7) ]]; then
+		echo "ok 1 - kernel release is older than 6.7 ($release)"
+	else
+		echo "not ok 1 - kernel release is older than 6.7 ($release)"
+	fi
+	if [[ $rc -ne 0 ]] && grep -qF "no   private binfmt_misc instances per user namespace: needs Linux >= 6.7" <<<"$out"; then
+		echo "ok 2 - check-kernel: no private instances, exit status $rc"
+	else
+		echo "not ok 2 - check-kernel: no private instances, exit status $rc"
+		return 1
+	fi
+}
+
 if [[ ${1:-} == --kernel-checks ]]; then
 	: "${NSBINFMT:?}"
-	kernel_checks
+	if [[ ${NSB_VM_KERNEL_KIND:-7.3} == old ]]; then
+		old_kernel_checks
+	else
+		kernel_checks
+	fi
 	exit
 fi
 

@@ -19,6 +19,9 @@
 #   NSB_VM_QEMU_OPTS  qemu options (default "-accel tcg,thread=single": see below)
 #   NSB_VM_TEST_TIMEOUT  cap on each test in the guest, seconds (default 900)
 #   NSB_FIXTURES     foreign binaries (default /var/cache/nsbinfmt/fixtures)
+#   NSB_VM_RODIRS    more host directories the guest sees, read-only
+#   NSB_VM_KERNEL_KIND  7.3 (default), or old: the kernel checks expect a
+#                    kernel older than 6.7 (make check-oldkernel)
 #
 # Results: RESULTS/NAME.log and RESULTS/NAME.trs for every test plus the
 # kernel checks (vm-kernel), as `make check` leaves them, so .ci/run counts
@@ -112,6 +115,9 @@ if [[ $BUILDDIR/ != "$SRCDIR"/* ]] && hidden_in_guest "$BUILDDIR"; then
 	share "$BUILDDIR"
 fi
 [[ -d $FIXTURES ]] && vng_args+=(--rodir "$FIXTURES=$FIXTURES")
+for d in ${NSB_VM_RODIRS:-}; do
+	vng_args+=(--rodir "$d=$d")
+done
 # Writable in the guest, untouched on the host: the Nix store (the nix
 # tests build into it) and root's home, which virtme-ng leaves read-only.
 for d in /nix /root; do
