@@ -12,19 +12,27 @@
 
 #include "util.h"
 
+/* openat2(2), again while it says EAGAIN (a rename raced the lookup). */
+static int
+openat2_retry (int dirfd, const char *path, uint64_t flags,
+               unsigned long long resolve)
+{
+  struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = resolve };
+  int fd;
+
+  do
+    fd = (int)syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
+  while (fd < 0 && errno == EAGAIN);
+  return fd;
+}
+
 int
 nsb_open_in_root (int rootfd, const char *path, int flags,
                   unsigned long long resolve, nsb_error_t *err)
 {
-  struct open_how how = {
-    .flags = (uint64_t)(flags | O_CLOEXEC),
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
-  };
-  int fd;
+  int fd = openat2_retry (rootfd, path, (uint64_t)flags,
+                          NSB_RESOLVE_HOSTILE | resolve);
 
-  do
-    fd = (int)syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
-  while (fd < 0 && errno == EAGAIN);
   if (fd < 0)
     return nsb_error_errno (err, "open `%s` inside the target root", path);
   return fd;
@@ -34,12 +42,8 @@ int
 nsb_open_path (int dirfd, const char *path, unsigned long long resolve,
                nsb_error_t *err)
 {
-  struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = resolve };
-  int fd;
+  int fd = openat2_retry (dirfd, path, O_PATH, resolve);
 
-  do
-    fd = (int)syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
-  while (fd < 0 && errno == EAGAIN);
   if (fd < 0)
     return nsb_error_errno (err, "open `%s`", path);
   return fd;

@@ -51,6 +51,17 @@ common_teardown() {
 	fi
 }
 
+# The runtime shim and the hook as installed ($SHIM, $HOOK), and a
+# stand-in runtime that records its argv in $NSB_BIN_DIR/argv.
+shim_setup() {
+	install -m 755 "$NSB_RUNTIME_BIN" "$NSB_BIN_DIR/nsbinfmt-runtime"
+	install -m 755 "$NSBINFMT_HOOK" "$NSB_BIN_DIR/nsbinfmt-hook"
+	SHIM="$NSB_BIN_DIR/nsbinfmt-runtime"
+	HOOK="$NSB_BIN_DIR/nsbinfmt-hook"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" > %s/argv\n' "$NSB_BIN_DIR" >"$NSB_BIN_DIR/fake-runtime"
+	chmod 755 "$NSB_BIN_DIR/fake-runtime"
+}
+
 # Run a command as the unprivileged test user.
 as_user() {
 	setpriv --reuid="$NSB_TEST_USER" --regid=nogroup --clear-groups \

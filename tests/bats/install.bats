@@ -19,6 +19,26 @@ in_target() {
 	nsenter -t "$TARGET" -U -m --preserve-credentials "$@"
 }
 
+# wait_stopped PID: until PID has stopped itself (NSBINFMT_TEST_STOP_AT).
+wait_stopped() {
+	local try
+	for try in $(seq 200); do
+		! grep -qs '^State:.*stopped' "/proc/$1/status" || return 0
+		sleep 0.05
+	done
+	echo "process $1 did not stop" >&2
+	return 1
+}
+
+# finish PID FILE: wait for PID, run in the background with its output in
+# FILE; status and output as `run` would set them.
+finish() {
+	local s=0
+	wait "$1" || s=$?
+	status=$s
+	output=$(cat "$2")
+}
+
 @test "install into an unprivileged sandbox, as that user" {
 	local bb
 	bb=$(fixture arm64)
@@ -123,17 +143,13 @@ in_target() {
 
 @test "a pid reused between the pidfd and /proc is refused, and nothing is installed" {
 	start_target sleep 600
-	local old=$TARGET nsb new="" try s=0
+	local old=$TARGET nsb new="" try
 	# nsbinfmt stops itself once it holds the pidfd (a test-only stop).
 	NSBINFMT_TEST_STOP_AT=target-pidfd "$NSB" install --pid "$old" -e arm64 -l none \
 		>"$NSB_BIN_DIR/out" 2>&1 3>&- &
 	nsb=$!
 	PIDS+=("$nsb")
-	for try in $(seq 200); do
-		grep -q '^State:.*stopped' "/proc/$nsb/status" && break
-		sleep 0.05
-	done
-	grep -q '^State:.*stopped' "/proc/$nsb/status"
+	wait_stopped "$nsb"
 	kill -9 "$old"
 	wait "$old" || true
 	# A new sandbox, in a user namespace too, takes the old pid.
@@ -146,9 +162,7 @@ in_target() {
 	done
 	[ "$(readlink "/proc/$new/ns/user")" != "$(readlink /proc/self/ns/user)" ]
 	kill -CONT "$nsb"
-	wait "$nsb" || s=$?
-	status=$s
-	output=$(cat "$NSB_BIN_DIR/out")
+	finish "$nsb" "$NSB_BIN_DIR/out"
 	[ "$status" -eq 1 ]
 	assert_one_line_error "pid $old exited while being opened"
 	! grep binfmt_misc "/proc/$new/mountinfo"
@@ -181,7 +195,7 @@ target_entries() {
 }
 
 @test "a signal to nsbinfmt mid-install undoes this call's entries" {
-	local nsb helper try s=0
+	local nsb helper try
 	start_target sleep 600
 	run "$NSB" install -H magic --pid "$TARGET" -e arm64 -l none
 	[ "$status" -eq 0 ]
@@ -192,18 +206,16 @@ target_entries() {
 	PIDS+=("$nsb")
 	for try in $(seq 200); do
 		helper=$(pgrep -P "$nsb" || true)
-		[ -z "$helper" ] || ! grep -q '^State:.*stopped' "/proc/$helper/status" || break
+		[ -z "$helper" ] || break
 		sleep 0.05
 	done
-	grep -q '^State:.*stopped' "/proc/$helper/status"
+	wait_stopped "$helper"
 	run target_entries
 	[ "$output" = "qemu-aarch64 qemu-s390x " ]
 	# SIGTERM to nsbinfmt, as a runtime or a terminal sends it.
 	kill -TERM "$nsb"
 	kill -CONT "$helper"
-	wait "$nsb" || s=$?
-	status=$s
-	output=$(cat "$NSB_BIN_DIR/out")
+	finish "$nsb" "$NSB_BIN_DIR/out"
 	[ "$status" -eq 1 ]
 	assert_one_line_error "interrupted by Terminated: nothing installed"
 	run target_entries

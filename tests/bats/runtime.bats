@@ -9,13 +9,7 @@ load helpers
 setup() {
 	common_setup
 	require runc
-	install -m 755 "$NSB_RUNTIME_BIN" "$NSB_BIN_DIR/nsbinfmt-runtime"
-	install -m 755 "$NSBINFMT_HOOK" "$NSB_BIN_DIR/nsbinfmt-hook"
-	SHIM="$NSB_BIN_DIR/nsbinfmt-runtime"
-	HOOK="$NSB_BIN_DIR/nsbinfmt-hook"
-	# What the shim would run, recorded instead: argv, one per line.
-	printf '#!/bin/sh\nprintf "%%s\\n" "$@" > %s/argv\n' "$NSB_BIN_DIR" > "$NSB_BIN_DIR/fake-runtime"
-	chmod 755 "$NSB_BIN_DIR/fake-runtime"
+	shim_setup
 }
 teardown() { common_teardown; }
 
