@@ -78,7 +78,9 @@ compare_entry (const uint8_t *s, size_t n, const struct nsb_rule *p)
     }
   if (newline && misread++ < 20)
     tap_diag ("entry of `%s`, with a newline, was read", show (s, n));
-  same = k->type == p->type && k->flags == p->flags
+  /* D is consumed: the entry starts disabled, and its flags omit it. */
+  same = k->type == p->type && k->flags == (p->flags & ~NSB_FLAG_D)
+         && e.enabled == !(p->flags & NSB_FLAG_D)
          && strcmp (k->interpreter, p->interpreter) == 0
          && (p->type == 'B'
              || (k->offset == p->offset && k->magic_len == p->magic_len
