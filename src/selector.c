@@ -311,7 +311,9 @@ nsb_selector_pin (bool *changed, nsb_error_t *err)
   if (selector_open (sel, err) == 0)
     {
       struct nsb_selector_bpf *k = sel->skel;
-      k->rodata->nsb_build_id = spec.build_id;
+      /* pin.bats pins "another build" (NSBINFMT_TEST_FAIL_AT). */
+      k->rodata->nsb_build_id
+          = nsb_test_point ("pin-build-id") ? ~spec.build_id : spec.build_id;
       if (nsb_handler_set_name (k->maps.nsbinfmt, spec.handler, err) == 0)
         ret = nsb_selector_bpf__load (k);
       if (ret < 0 && err != NULL && *err == NULL)
