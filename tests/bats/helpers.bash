@@ -16,12 +16,17 @@ host_binfmt_state() {
 		return 1
 	}
 	grep ' binfmt_misc ' /proc/1/mountinfo || true
+	# (on a mount point of its own: where the host has the table mounted
+	# on /proc/sys/fs/binfmt_misc, as systemd does, a second mount of the
+	# same superblock there is refused)
 	unshare -m --propagation private sh -c '
-		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || exit 1
-		cd /proc/sys/fs/binfmt_misc || exit 1
+		d=$(mktemp -d) || exit 1
+		mount -t binfmt_misc binfmt_misc "$d" || exit 1
+		cd "$d" || exit 1
 		for f in *; do
 			[ "$f" = register ] || { printf "== %s\n" "$f"; cat "$f"; echo; }
-		done'
+		done
+		cd / && umount "$d" && rmdir "$d"'
 }
 
 common_setup() {
