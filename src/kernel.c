@@ -17,6 +17,7 @@
 
 #include "instance.h"
 #include "kernel.h"
+#include "sandbox.h"
 #include "util.h"
 
 const char *const nsb_kfunc_names[NSB_KFUNC_COUNT] = {

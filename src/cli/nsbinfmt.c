@@ -21,6 +21,7 @@
 #include "nix.h"
 #include "pin.h"
 #include "report.h"
+#include "sandbox.h"
 #include "sources.h"
 #include "util.h"
 

@@ -170,28 +170,34 @@ run_arch() {
 # The fds open in a shell: its own listing of /proc/$$/fd, sorted.
 FDS='ls /proc/$$/fd | sort -n | tr "\n" " "'
 
+# bare CMD...: CMD with no fd but 0, 1 and 2 (bats holds more, and which
+# depends on how it runs the test).
+bare() {
+	bash -c 'for f in /proc/$$/fd/*; do
+		n=${f##*/}; [ "$n" -le 2 ] || eval "exec $n>&-"; done; exec "$@"' bare "$@"
+}
+
 @test "no fd of nsbinfmt reaches the command or the emulator (O_CLOEXEC)" {
 	local bb want got reg
 	bb=$(fixture arm64)
 	# The command: the same fds as the same shell run without nsbinfmt.
-	want=$(sh -c "$FDS")
-	got=$("$NSB" run -l probe -e arm64 -- sh -c "$FDS")
+	want=$(bare sh -c "$FDS")
+	[ "$want" = "0 1 2 " ]
+	got=$(bare "$NSB" run -l probe -e arm64 -- sh -c "$FDS")
 	[ "$got" = "$want" ] || { echo "want [$want], got [$got]" >&2; return 1; }
 	# The emulated process: against a sandbox the test makes by hand with
 	# Debian's own aarch64 rule and the same emulator.
 	reg=$(sed 's|:[^:]*:[A-Z]*$|:/usr/bin/qemu-aarch64-static:PF|' /usr/lib/binfmt.d/qemu-aarch64.conf)
-	want=$(unshare -Urm sh -c 'mount -t binfmt_misc none /proc/sys/fs/binfmt_misc &&
+	want=$(bare unshare -Urm sh -c 'mount -t binfmt_misc none /proc/sys/fs/binfmt_misc &&
 		printf "%s" "$1" > /proc/sys/fs/binfmt_misc/register && exec "$2" sh -c "$3"' sh "$reg" "$bb" "$FDS")
-	got=$("$NSB" run -l probe -e arm64 -- "$bb" sh -c "$FDS")
+	got=$(bare "$NSB" run -l probe -e arm64 -- "$bb" sh -c "$FDS")
 	[ -n "$want" ]
 	[ "$got" = "$want" ] || { echo "want [$want], got [$got]" >&2; return 1; }
 	# What the emulator inherits from the probe: the probe's memfd (it has
-	# to open the binary) and the fds nsbinfmt itself was given, no more.
-	run sh -c "$FDS"
-	want=$output
-	run "$NSB" run -l probe -E "arm64=$NSB_FD_LIST" -- true
+	# to open the binary), no more.
+	run bare "$NSB" run -l probe -E "arm64=$NSB_FD_LIST" -- true
 	[ "$status" -eq 125 ]
 	got=$(printf '%s\n' "$output" | grep -v ' -> /memfd:nsbinfmt-probe' |
 		sed -n 's/^fd \([0-9]*\) -> .*/\1/p' | sort -n | tr '\n' ' ')
-	[ "$got" = "$want" ] || { echo "want [$want], got [$got]: $output" >&2; return 1; }
+	[ "$got" = "0 1 2 " ] || { echo "got [$got]: $output" >&2; return 1; }
 }

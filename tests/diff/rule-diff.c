@@ -22,6 +22,7 @@
 #include "instance.h"
 #include "kernel.h"
 #include "rule.h"
+#include "sandbox.h"
 
 #define N_MUTANTS 200000
 
