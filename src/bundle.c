@@ -40,7 +40,7 @@ has_own_userns (yajl_val config)
       if (!YAJL_IS_STRING (type) || strcmp (type->u.string, "user") != 0)
         continue;
       if (!YAJL_IS_STRING (path) || path->u.string[0] == '\0')
-        return true; /* a new one */
+        return true;                                  /* a new one */
       fd = open (path->u.string, O_PATH | O_CLOEXEC); /* never blocks */
       return fd >= 0 && !nsb_userns_is_initial (fd);
     }

@@ -185,7 +185,8 @@ on_end (void *ctx)
   struct frame *f = &c->stack[--c->depth];
   int ok = 1;
 
-  qsort (f->names, f->n, sizeof (*f->names), compare_names);
+  if (f->n > 1)
+    qsort (f->names, f->n, sizeof (*f->names), compare_names);
   for (size_t i = 1; ok && i < f->n; i++)
     if (strcasecmp (f->names[i - 1], f->names[i]) == 0)
       {
