@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -764,10 +765,19 @@ open_instance_rw (struct nsb_target *t, const char *mountpoint,
                   nsb_error_t *err)
 {
   cleanup_close int dirfd = open_instance_dir (t, mountpoint, err);
+  struct statvfs vfs;
   int mntfd;
 
   if (dirfd < 0)
     return -1;
+  /* From inside, a read-only instance stays so: asking the kernel for a
+   * handle here would make a new, empty instance for this user namespace
+   * (run's command has none of its own) and hide the one in use. */
+  if (t->pid == 0 && fstatvfs (dirfd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
+    return nsb_error_set (err, EROFS,
+                          "the instance at %s is read-only (nsbinfmt run "
+                          "without --writable): its entries stay",
+                          mountpoint_of (mountpoint));
   mntfd = instance_open (err);
   if (mntfd >= 0 && !is_same_instance (dirfd, mntfd))
     {

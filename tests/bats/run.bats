@@ -75,6 +75,10 @@ run_arch() {
 		run "$NSB" run -e arm64 -- sh -c "$cmd"
 		[ "$status" -ne 0 ] || { echo "as root: $cmd succeeded" >&2; return 1; }
 	done
+	# nsbinfmt remove from inside: refused, and the instance still used.
+	run_user run -e arm64 -- sh -c "$NSB remove --all; '$bb' uname -m"
+	[ "${lines[0]}" = aarch64 ]
+	[ "${lines[1]}" = "nsbinfmt: the instance at /proc/sys/fs/binfmt_misc is read-only (nsbinfmt run without --writable): its entries stay" ]
 	# All of it in one sandbox: the entry is still there and still runs.
 	run_user run -e arm64 -- sh -c "id -u; mount -o remount,rw /proc/sys/fs/binfmt_misc;
 		umount /proc/sys/fs/binfmt_misc; echo 0 > /proc/sys/fs/binfmt_misc/qemu-aarch64;
