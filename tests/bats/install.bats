@@ -30,6 +30,15 @@ wait_stopped() {
 	return 1
 }
 
+# term_pending PID: PID holds a SIGTERM it has blocked.
+term_pending() {
+	local m
+	for m in $(awk '/^(SigPnd|ShdPnd):/ { print $2 }' "/proc/$1/status"); do
+		(((0x$m >> 14) & 1)) && return 0
+	done
+	return 1
+}
+
 # finish PID FILE: wait for PID, run in the background with its output in
 # FILE; status and output as `run` would set them.
 finish() {
@@ -212,8 +221,14 @@ target_entries() {
 	wait_stopped "$helper"
 	run target_entries
 	[ "$output" = "qemu-aarch64 qemu-s390x " ]
-	# SIGTERM to nsbinfmt, as a runtime or a terminal sends it.
+	# SIGTERM to nsbinfmt, as a runtime or a terminal sends it; nsbinfmt
+	# passes it on, and the helper holds it (pending) until it goes on.
 	kill -TERM "$nsb"
+	for try in $(seq 200); do
+		! term_pending "$helper" || break
+		sleep 0.05
+	done
+	term_pending "$helper"
 	kill -CONT "$helper"
 	finish "$nsb" "$NSB_BIN_DIR/out"
 	[ "$status" -eq 1 ]

@@ -171,8 +171,12 @@ run_arch() {
 	assert_one_line_error "keeping the host's ids needs root"
 }
 
-# The fds open in a shell: its own listing of /proc/$$/fd, sorted.
-FDS='ls /proc/$$/fd | sort -n | tr "\n" " "'
+# The fds open in a shell: its own listing of /proc/$$/fd (no pipe in that
+# shell: one would be open in it while ls reads).  fds CMD... sorts it.
+FDS='ls /proc/$$/fd'
+fds() {
+	"$@" | sort -n | tr '\n' ' '
+}
 
 # bare CMD...: CMD with no fd but 0, 1 and 2 (bats holds more, and which
 # depends on how it runs the test).
@@ -185,16 +189,16 @@ bare() {
 	local bb want got reg
 	bb=$(fixture arm64)
 	# The command: the same fds as the same shell run without nsbinfmt.
-	want=$(bare sh -c "$FDS")
+	want=$(fds bare sh -c "$FDS")
 	[ "$want" = "0 1 2 " ]
-	got=$(bare "$NSB" run -l probe -e arm64 -- sh -c "$FDS")
+	got=$(fds bare "$NSB" run -l probe -e arm64 -- sh -c "$FDS")
 	[ "$got" = "$want" ] || { echo "want [$want], got [$got]" >&2; return 1; }
 	# The emulated process: against a sandbox the test makes by hand with
 	# Debian's own aarch64 rule and the same emulator.
 	reg=$(sed 's|:[^:]*:[A-Z]*$|:/usr/bin/qemu-aarch64-static:PF|' /usr/lib/binfmt.d/qemu-aarch64.conf)
-	want=$(bare unshare -Urm sh -c 'mount -t binfmt_misc none /proc/sys/fs/binfmt_misc &&
+	want=$(fds bare unshare -Urm sh -c 'mount -t binfmt_misc none /proc/sys/fs/binfmt_misc &&
 		printf "%s" "$1" > /proc/sys/fs/binfmt_misc/register && exec "$2" sh -c "$3"' sh "$reg" "$bb" "$FDS")
-	got=$(bare "$NSB" run -l probe -e arm64 -- "$bb" sh -c "$FDS")
+	got=$(fds bare "$NSB" run -l probe -e arm64 -- "$bb" sh -c "$FDS")
 	[ -n "$want" ]
 	[ "$got" = "$want" ] || { echo "want [$want], got [$got]" >&2; return 1; }
 	# What the emulator inherits from the probe: the probe's memfd (it has
