@@ -140,8 +140,9 @@ not_regular() {
 	mkdir -p "$b/rootfs/proc/sys/fs/binfmt_misc"
 	mkfifo "$b/rootfs/app"
 	set_process "$b" '["/app"]'
-	# A writer blocks in open() until someone opens the FIFO for reading.
-	timeout 120 sh -c "echo x > '$b/rootfs/app'" </dev/null >/dev/null 2>&1 3>&- &
+	# A writer blocks in open() until someone opens the FIFO for reading;
+	# teardown kills it.
+	sh -c "echo x > '$b/rootfs/app'" </dev/null >/dev/null 2>&1 3>&- &
 	local writer=$!
 	PIDS+=("$writer")
 	start_target sleep 600
@@ -217,7 +218,7 @@ not_regular() {
 	jq --arg p "$NSB_BIN_DIR/ns" 'del(.hooks) | .linux.namespaces |= map(if .type == "user" then .path = $p else . end)' \
 		"$b/config.json" >"$b/c"
 	mv "$b/c" "$b/config.json"
-	timeout 120 sh -c "echo x > '$NSB_BIN_DIR/ns'" </dev/null >/dev/null 2>&1 3>&- &
+	sh -c "echo x > '$NSB_BIN_DIR/ns'" </dev/null >/dev/null 2>&1 3>&- &
 	writer=$!
 	PIDS+=("$writer")
 	run shim create --bundle "$b" c1
