@@ -135,8 +135,13 @@ rootless_teardown() {
 	run rl exec nsb-arm sh -c 'uname -m; ls /proc/sys/fs/binfmt_misc'
 	local arm=$output
 	rl rm -f -t 0 nsb-arm >/dev/null 2>&1
-	local refs
-	refs=$(find "/run/user/$RL_UID/nsbinfmt" -mindepth 2 2>/dev/null | wc -l)
+	# The poststop hook may still run after rm returns (distcheck saw it).
+	local refs try
+	for try in $(seq 600); do
+		refs=$(find "/run/user/$RL_UID/nsbinfmt" -mindepth 2 2>/dev/null | wc -l)
+		[ "$refs" -ne 0 ] || break
+		sleep 0.1
+	done
 	rootless_teardown
 	[[ "$s390x" == *s390x*qemu-aarch64*qemu-s390x* ]] || { echo "s390x: $s390x" >&2; return 1; }
 	[ "$arm" = "$(printf 'aarch64\nqemu-aarch64\nregister\nstatus')" ] || { echo "arm: $arm" >&2; return 1; }
