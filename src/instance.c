@@ -424,7 +424,8 @@ static int
 run_in_target (struct nsb_target *t, target_op op, void *arg,
                struct nsb_report *rep, nsb_error_t *err)
 {
-  struct sigaction fwd = { .sa_handler = forward_signal }, old[4];
+  struct sigaction fwd = { .sa_handler = forward_signal },
+                   old[NSB_ARRAY_SIZE (stop_signals)];
   sigset_t block, saved;
   int fd, status, ret;
   pid_t child;
