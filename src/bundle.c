@@ -15,7 +15,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "bundle.h"
-#include "instance.h"
+#include "target.h"
 #include "json.h"
 #include "oci.h"
 #include "util.h"

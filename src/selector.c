@@ -18,6 +18,7 @@
 #include "catalog.h"
 #include "handler.h"
 #include "instance.h"
+#include "origin.h"
 #include "pin.h"
 #include "selector.h"
 #include "util.h"

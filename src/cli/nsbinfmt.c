@@ -16,7 +16,7 @@
 #include "catalog.h"
 #include "elfinfo.h"
 #include "handler.h"
-#include "instance.h"
+#include "install.h"
 #include "kernel.h"
 #include "nix.h"
 #include "pin.h"

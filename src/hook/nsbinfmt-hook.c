@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
-#include "instance.h"
+#include "install.h"
 #include "oci.h"
 #include "refs.h"
 #include "sources.h"

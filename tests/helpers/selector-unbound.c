@@ -26,6 +26,7 @@
 #include "bpf/selector.skel.h"
 #include "catalog.h"
 #include "instance.h"
+#include "selector.h"
 
 static void
 fail (const char *what, nsb_error_t err)
