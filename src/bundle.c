@@ -15,9 +15,9 @@
 #include <yajl/yajl_tree.h>
 
 #include "bundle.h"
-#include "target.h"
 #include "json.h"
 #include "oci.h"
+#include "target.h"
 #include "util.h"
 
 #define HOOK_ARGV0 "nsbinfmt-hook"

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "rule.h"
+#include "entry.h"
 #include "util.h"
 
 static int

@@ -9,14 +9,21 @@
 #include "error.h"
 
 static int
+status_of (int status)
+{
+  return status > 0 ? status : EIO;
+}
+
+static int
 error_vset (nsb_error_t *err, int status, const char *suffix, const char *fmt,
             va_list ap)
 {
   char *msg = NULL;
   nsb_error_t e;
 
+  status = status_of (status);
   if (err == NULL || *err != NULL)
-    return -1;
+    return -status;
   if (vasprintf (&msg, fmt, ap) < 0)
     msg = NULL;
   if (msg != NULL && suffix != NULL)
@@ -32,12 +39,12 @@ error_vset (nsb_error_t *err, int status, const char *suffix, const char *fmt,
   if (e == NULL)
     {
       free (msg);
-      return -1;
+      return -status;
     }
   e->status = status;
   e->msg = msg != NULL ? msg : strdup ("out of memory");
   *err = e;
-  return -1;
+  return -status;
 }
 
 int
@@ -73,7 +80,7 @@ nsb_error_prefix (nsb_error_t *err, const char *fmt, ...)
   va_list ap;
 
   if (err == NULL || *err == NULL)
-    return -1;
+    return -EIO;
   va_start (ap, fmt);
   if (vasprintf (&prefix, fmt, ap) < 0)
     prefix = NULL;
@@ -84,7 +91,7 @@ nsb_error_prefix (nsb_error_t *err, const char *fmt, ...)
       (*err)->msg = full;
     }
   free (prefix);
-  return -1;
+  return -(*err)->status;
 }
 
 void

@@ -1,24 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libbpf glue for nsbinfmt's binfmt_misc_ops handlers (see handler.h). */
+/* The handlers' life cycle, the part that needs no libbpf (handler.h). */
 #include "config.h"
 
 #include <errno.h>
-#include <stdint.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bpf/origin.h"
 #include "bpf/selector.h"
 #include "handler.h"
+#include "instance.h"
+#include "util.h"
 
-#if NSB_BPF
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#endif
+int
+nsb_handler_mode_parse (const char *s, enum nsb_handler_mode *mode,
+                        nsb_error_t *err)
+{
+  static const char *const names[] = { "auto", "magic", "bpf" };
+
+  for (size_t i = 0; i < sizeof (names) / sizeof (names[0]); i++)
+    if (strcmp (s, names[i]) == 0)
+      {
+        *mode = (enum nsb_handler_mode)i;
+        return 0;
+      }
+  return nsb_error_set (err, EINVAL,
+                        "handler `%s`: expected auto, magic or bpf", s);
+}
 
 const char *
 nsb_handler_describe (const char *name)
@@ -42,155 +53,103 @@ unsigned long long
 nsb_handler_build_id (const void *object, size_t size)
 {
   const unsigned char *p = object;
-  uint64_t h = 0xcbf29ce484222325ULL;
+  unsigned long long h = 0xcbf29ce484222325ULL;
 
   for (size_t i = 0; i < size; i++)
     h = (h ^ p[i]) * 0x100000001b3ULL;
   return h;
 }
 
-bool
-nsb_kernel_may_have_handlers (void)
+const char *
+nsb_pin_dir (void)
 {
-  struct utsname u;
-  int major = 0, minor = 0;
+  const char *d = getenv ("NSBINFMT_PIN_DIR");
 
-  return uname (&u) == 0 && sscanf (u.release, "%d.%d", &major, &minor) == 2
-         && (major > 7 || (major == 7 && minor >= 3));
-}
-
-int
-nsb_handler_load_error (int ret, const char *what, nsb_error_t *err)
-{
-  errno = ret < 0 ? -ret : EINVAL;
-  if (errno == EPERM)
-    return nsb_error_errno (err,
-                            "load %s (it needs CAP_BPF, CAP_PERFMON and "
-                            "CAP_SYS_ADMIN)",
-                            what);
-  return nsb_error_errno (err, "load %s", what);
-}
-
-#if NSB_BPF
-static int
-libbpf_quiet (enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-  if (getenv ("NSBINFMT_DEBUG_BPF") == NULL)
-    return 0;
-  (void)level;
-  return vfprintf (stderr, fmt, ap);
+  return d != NULL && d[0] == '/' ? d : NSB_PIN_DIR_DEFAULT;
 }
 
 void
-nsb_handler_libbpf_quiet (void)
+nsb_pinned_close (struct nsb_pinned *p)
 {
-  libbpf_set_print (libbpf_quiet);
+  if (p->ops_fd >= 0)
+    close (p->ops_fd);
+  p->ops_fd = -1;
+  free (p->rodata);
+  p->rodata = NULL;
 }
 
-struct nsb_handler_link
+/* Its pin, opened and checked, and serving ARG. */
+static int
+use_pin (const struct nsb_handler_kind *kind, const void *arg,
+         struct nsb_handler *h, nsb_error_t *err)
 {
-  struct bpf_link *link; /* a skeleton's */
-  int fd;                /* a pin's */
-};
+  struct nsb_pin_spec spec = kind->pin;
+  int ret;
 
-/* The struct_ops value as the BPF object lays it out (kernel-types.h). */
-struct ops_image
-{
-  uint64_t match, load;
-  char name[16];
-};
-
-int
-nsb_handler_set_name (void *map, const char *name, nsb_error_t *err)
-{
-  size_t size = 0;
-  struct ops_image *v = bpf_map__initial_value (map, &size);
-
-  if (v == NULL || size < sizeof (*v) || strlen (name) >= sizeof (v->name))
-    return nsb_error_set (err, EINVAL, "name the handler `%s`", name);
-  memset (v->name, 0, sizeof (v->name));
-  memcpy (v->name, name, strlen (name));
+  kind->object (&spec);
+  ret = nsb_pinned_open (&spec, &h->pin, err);
+  if (ret == 0 && kind->pin_serves != NULL)
+    ret = kind->pin_serves (arg, h->pin.rodata, err);
+  if (ret < 0)
+    return ret;
+  h->pin_fd = h->pin.ops_fd;
+  h->name = spec.handler;
+  h->what = spec.what;
   return 0;
 }
 
-/* A pin: another install in this user namespace may hold the name for the
- * moment it takes to register its entry (EEXIST); wait up to 2 s. */
-static int
-attach_pin (int pin_fd)
+int
+nsb_handler_get (const struct nsb_handler_kind *kind, const void *arg,
+                 struct nsb_handler *h, nsb_error_t *err)
 {
-  const struct timespec tick = { 0, 10 * 1000 * 1000 };
+  cleanup_error nsb_error_t load_err = NULL;
+  cleanup_error nsb_error_t pin_err = NULL;
+  int ret;
 
-  for (int i = 0;; i++)
-    {
-      int fd = bpf_link_create (pin_fd, 0, BPF_STRUCT_OPS, NULL);
-      if (fd >= 0 || fd != -EEXIST || i == 200)
-        return fd;
-      nanosleep (&tick, NULL);
-    }
-}
-
-struct nsb_handler_link *
-nsb_handler_attach (const struct nsb_handler *h, nsb_error_t *err)
-{
-  struct nsb_handler_link *l = calloc (1, sizeof (*l));
-
-  if (l == NULL)
-    return nsb_error_errno (err, "attach %s", h->what), NULL;
-  l->fd = -1;
-  if (h->pin_fd >= 0)
-    {
-      l->fd = attach_pin (h->pin_fd);
-      if (l->fd < 0)
-        errno = -l->fd;
-    }
-  else
-    l->link = bpf_map__attach_struct_ops (h->map);
-  if (l->link == NULL && l->fd < 0)
-    {
-      nsb_error_errno (err, "attach %s in the target's user namespace",
-                       h->what);
-      return free (l), NULL;
-    }
-  return l;
+  *h = (struct nsb_handler){ .pin_fd = -1, .pin = { .ops_fd = -1 } };
+  if (nsb_handler_load (kind, arg, h, &load_err) == 0)
+    return 0;
+  nsb_handler_release (h);
+  ret = use_pin (kind, arg, h, &pin_err);
+  if (ret == 0)
+    return 0;
+  nsb_handler_release (h);
+  return nsb_error_set (err, -ret, "%s; %s: %s", load_err->msg, kind->none,
+                        pin_err->msg);
 }
 
 void
-nsb_handler_detach (struct nsb_handler_link *l)
+nsb_handler_release (struct nsb_handler *h)
 {
-  if (l == NULL)
-    return;
-  if (l->fd >= 0)
-    close (l->fd);
-  bpf_link__destroy (l->link);
-  free (l);
-}
-#else
-/* Without libbpf no handler is ever loaded, so none is attached. */
-void
-nsb_handler_libbpf_quiet (void)
-{
-}
-
-struct nsb_handler_link *
-nsb_handler_attach (const struct nsb_handler *h, nsb_error_t *err)
-{
-  nsb_error_set (err, ENOTSUP, "attach %s: built without libbpf", h->what);
-  return NULL;
-}
-
-void
-nsb_handler_detach (struct nsb_handler_link *link)
-{
-  (void)link;
+  nsb_pinned_close (&h->pin);
+  nsb_handler_destroy (h->skel);
+  *h = (struct nsb_handler){ .pin_fd = -1, .pin = { .ops_fd = -1 } };
 }
 
 int
-nsb_handler_set_name (void *map, const char *name, nsb_error_t *err)
+nsb_handler_register (const struct nsb_handler *h, int mntfd, const char *name,
+                      bool disabled, nsb_error_t *err)
 {
-  (void)map;
-  return nsb_error_set (err, ENOTSUP,
-                        "name the handler `%s`: built without "
-                        "libbpf",
-                        name);
+  cleanup_free struct nsb_rule *b = calloc (1, sizeof (*b));
+
+  if (b == NULL)
+    return nsb_error_errno (err, "%s", h->what);
+  snprintf (b->name, sizeof (b->name), "%s", name);
+  snprintf (b->interpreter, sizeof (b->interpreter), "%s", h->name);
+  b->type = NSB_TYPE_BPF;
+  b->flags = disabled ? NSB_FLAG_D : 0;
+  return nsb_instance_register (mntfd, b, err);
 }
-#endif
+
+bool
+nsb_handler_entry_is (int mntfd, const char *name, const char *handler,
+                      struct nsb_entry *e)
+{
+  if (nsb_entry_read_at (mntfd, name, e, NULL) < 0)
+    return false;
+  if (e->enabled && e->rule.type == NSB_TYPE_BPF
+      && strcmp (e->rule.interpreter, handler) == 0)
+    return true;
+  nsb_entry_free (e);
+  return false;
+}

@@ -49,28 +49,20 @@ mountpoint_of (const char *mp)
 
 /* After EEXIST: is the entry there RULE itself?  Then it is reused (the
  * instance of a user namespace that several containers share, or a second
- * install) and *err is cleared; else *err says how it differs. */
+ * install).  Else the error says how it differs. */
 static bool
-entry_is (int mntfd, const struct nsb_rule *rule, nsb_error_t *err)
+entry_is (int mntfd, const struct nsb_rule *rule)
 {
   struct nsb_entry *e = calloc (1, sizeof (*e));
   bool same = false;
 
-  if (e == NULL)
-    return false;
-  if (nsb_entry_read_at (mntfd, rule->name, e, NULL) == 0)
+  if (e != NULL && nsb_entry_read_at (mntfd, rule->name, e, NULL) == 0)
     {
       e->rule.flags |= rule->flags & NSB_FLAG_D;
       same = nsb_rule_same (&e->rule, rule);
       nsb_entry_free (e);
     }
   free (e);
-  nsb_error_release (err);
-  if (!same)
-    nsb_error_set (err, EEXIST,
-                   "register `%s`: the instance has an entry of that name "
-                   "with another interpreter, magic or flags",
-                   rule->name);
   return same;
 }
 
@@ -96,44 +88,76 @@ verify_all (struct nsb_target *t, int mntfd, struct install_args *a,
   return 0;
 }
 
+/* The selector's B entry, or a decline (the note says why: magic entries
+ * then); its name in NAME. */
+static int
+register_selector (struct install_args *a, int mntfd, char *name,
+                   char (*added)[NSB_ENTRY_NAME_MAX + 1], size_t *n_added,
+                   struct nsb_report *rep, nsb_error_t *err)
+{
+  bool added_b;
+  int ret = nsb_selector_install (a->o->selector, mntfd, name, &added_b, err);
+
+  if (ret == 0 && added_b)
+    snprintf (added[(*n_added)++], NSB_ENTRY_NAME_MAX + 1, "%s", name);
+  if (ret == -NSB_DECLINED)
+    {
+      snprintf (rep->note, sizeof (rep->note), "%s", (*err)->msg);
+      nsb_error_release (err);
+    }
+  return ret;
+}
+
+/* Register RULE (*ADDED), or reuse the same entry already there. */
+static int
+register_rule (int mntfd, const struct nsb_rule *rule, bool *added,
+               nsb_error_t *err)
+{
+  int ret = nsb_instance_register (mntfd, rule, err);
+
+  *added = ret == 0;
+  if (ret != -EEXIST)
+    return ret;
+  nsb_error_release (err);
+  if (entry_is (mntfd, rule))
+    return 0;
+  return nsb_error_set (err, EEXIST,
+                        "register `%s`: the instance has an entry of that "
+                        "name with another interpreter, magic or flags",
+                        rule->name);
+}
+
 static int
 register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
                  char (*added)[NSB_ENTRY_NAME_MAX + 1], size_t *n_added,
                  struct nsb_report *rep, nsb_error_t *err)
 {
-  if (t->pid != 0 && nsb_chroot_fd (t->host_root_fd, err) < 0)
-    return -1;
-  if (a->o->origin != NULL)
+  char name[NSB_SELECTOR_NAME_SIZE];
+  int ret = t->pid != 0 ? nsb_chroot_fd (t->host_root_fd, err) : 0;
+
+  if (ret == 0 && a->o->origin != NULL)
     {
       bool added_o;
-      if (nsb_origin_install (a->o->origin, mntfd, &added_o, err) < 0)
-        return -1;
-      if (added_o)
+      ret = nsb_origin_install (a->o->origin, mntfd, &added_o, err);
+      if (ret == 0 && added_o)
         snprintf (added[(*n_added)++], NSB_ENTRY_NAME_MAX + 1, "%s",
                   NSB_ORIGIN_ENTRY);
     }
-  if (a->o->selector != NULL)
+  if (ret == 0 && a->o->selector != NULL)
     {
-      char name[NSB_SELECTOR_NAME_SIZE];
-      bool added_b;
-      int r = nsb_selector_install (a->o->selector, mntfd, name, &added_b,
-                                    rep->note, sizeof (rep->note), err);
-      if (r < 0)
-        return -1;
-      if (added_b)
-        snprintf (added[(*n_added)++], NSB_ENTRY_NAME_MAX + 1, "%s", name);
-      if (r == 0)
+      ret = register_selector (a, mntfd, name, added, n_added, rep, err);
+      if (ret == 0)
         return verify_all (t, mntfd, a, name, rep, err);
-      /* declined (the note says why): magic entries */
     }
+  if (ret < 0 && ret != -NSB_DECLINED)
+    return ret;
   for (size_t i = 0; i < a->n; i++)
     {
-      int r = nsb_instance_register (mntfd, &a->rules[i], err);
-      if (r < 0
-          && !((*err)->status == EEXIST
-               && entry_is (mntfd, &a->rules[i], err)))
-        return -1;
-      if (r == 0)
+      bool added_r;
+      ret = register_rule (mntfd, &a->rules[i], &added_r, err);
+      if (ret < 0)
+        return ret;
+      if (added_r)
         memcpy (added[(*n_added)++], a->rules[i].name, NSB_ENTRY_NAME_MAX + 1);
     }
   return verify_all (t, mntfd, a, NULL, rep, err);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "entry.h"
 #include "error.h"
 #include "instance.h"
 #include "origin.h"

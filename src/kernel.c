@@ -162,3 +162,13 @@ nsb_kernel_probe (struct nsb_kernel *k, nsb_error_t *err)
   read_btf (k);
   return 0;
 }
+
+bool
+nsb_kernel_may_have_handlers (void)
+{
+  struct utsname u;
+  int major = 0, minor = 0;
+
+  return uname (&u) == 0 && sscanf (u.release, "%d.%d", &major, &minor) == 2
+         && (major > 7 || (major == 7 && minor >= 3));
+}

@@ -36,4 +36,8 @@ int nsb_kernel_probe (struct nsb_kernel *k, nsb_error_t *err);
 /* Only the register grammar (kfeatures), for validating rule files. */
 int nsb_kernel_dialect (unsigned *kfeatures, nsb_error_t *err);
 
+/* Linux >= 7.3, where binfmt_misc_ops first appeared: below it, looking
+ * for it in the kernel's BTF (megabytes) would cost every container. */
+bool nsb_kernel_may_have_handlers (void);
+
 #endif

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "pin.h"
 
 #define NSB_ORIGIN_ENTRY "nsbinfmt-origin"
 
@@ -33,5 +34,11 @@ int nsb_origin_pin (bool *changed, nsb_error_t *err);
  * this handler's is reused (*ADDED false). */
 int nsb_origin_install (struct nsb_origin *origin, int mntfd, bool *added,
                         nsb_error_t *err);
+
+/* The loader's BPF object (origin-bpf.c; nobpf.c without libbpf), for its
+ * struct nsb_handler_kind: opened with the host's native machines, and its
+ * pin's object data. */
+void *nsb_origin_open (const void *unused, nsb_error_t *err);
+void nsb_origin_object (struct nsb_pin_spec *spec);
 
 #endif

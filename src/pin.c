@@ -19,32 +19,11 @@
 #include "pin.h"
 #include "util.h"
 
-#if NSB_BPF
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
-#endif
 
-const char *
-nsb_pin_dir (void)
-{
-  const char *d = getenv ("NSBINFMT_PIN_DIR");
-
-  return d != NULL && d[0] == '/' ? d : NSB_PIN_DIR_DEFAULT;
-}
-
-void
-nsb_pinned_close (struct nsb_pinned *p)
-{
-  if (p->ops_fd >= 0)
-    close (p->ops_fd);
-  p->ops_fd = -1;
-  free (p->rodata);
-  p->rodata = NULL;
-}
-
-#if NSB_BPF
 static const char *const pin_names[] = { "ops", "match", "load", "rodata" };
 #define N_PINS (sizeof (pin_names) / sizeof (pin_names[0]))
 
@@ -541,33 +520,3 @@ nsb_unpin (int *removed, nsb_error_t *err)
     return nsb_error_errno (err, "remove %s", nsb_pin_dir ());
   return 0;
 }
-#else
-int
-nsb_pinned_open (const struct nsb_pin_spec *spec, struct nsb_pinned *p,
-                 nsb_error_t *err)
-{
-  p->ops_fd = -1;
-  p->rodata = NULL;
-  return nsb_error_set (err, ENOTSUP, "%s: built without libbpf", spec->what);
-}
-
-int
-nsb_pin_handler (const struct nsb_pin_spec *spec,
-                 const struct nsb_pin_fds *fds, void *map, bool *changed,
-                 nsb_error_t *err)
-{
-  (void)fds;
-  (void)map;
-  *changed = false;
-  return nsb_error_set (err, ENOTSUP, "pin %s: built without libbpf",
-                        spec->what);
-}
-
-int
-nsb_unpin (int *removed, nsb_error_t *err)
-{
-  (void)err;
-  *removed = 0;
-  return 0;
-}
-#endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bpf/selector.h"
+#include "entry.h"
 #include "instance.h"
 #include "refs.h"
 #include "util.h"

@@ -90,26 +90,4 @@ bool nsb_rule_same (const struct nsb_rule *a, const struct nsb_rule *b);
 bool nsb_rule_matches (const struct nsb_rule *rule, const uint8_t *buf,
                        size_t len);
 
-/* An entry file read back ("enabled\ninterpreter ...\nflags: ...\n..."). */
-struct nsb_bound
-{
-  char name[NSB_BOUND_NAME_MAX + 1];
-  char *path;
-};
-
-struct nsb_entry
-{
-  bool enabled;
-  struct nsb_rule rule; /* name filled by the caller: it is the file name */
-  size_t n_bound;
-  struct nsb_bound *bound; /* B entries: the interpreters it bound */
-};
-
-int nsb_entry_parse (const char *text, size_t len, struct nsb_entry *entry,
-                     nsb_error_t *err);
-/* The entry file NAME of the instance mounted at MNTFD, parsed. */
-int nsb_entry_read_at (int mntfd, const char *name, struct nsb_entry *entry,
-                       nsb_error_t *err);
-void nsb_entry_free (struct nsb_entry *entry);
-
 #endif

@@ -18,7 +18,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bpf/selector.h"
 #include "error.h"
+#include "handler.h"
 #include "rule.h"
 
 /* The B entry's name: "nsbinfmt", then "nsbinfmt.1" ... for each further
@@ -27,37 +29,26 @@
 #define NSB_SELECTOR_ENTRIES_MAX 16
 #define NSB_SELECTOR_NAME_SIZE 16
 
-enum nsb_handler_mode
-{
-  NSB_HANDLER_AUTO,  /* the selector where it loads, else magic entries */
-  NSB_HANDLER_MAGIC, /* magic entries only */
-  NSB_HANDLER_BPF,   /* the selector or an error */
-};
-
-/* "auto", "magic", "bpf" */
-int nsb_handler_mode_parse (const char *s, enum nsb_handler_mode *mode,
-                            nsb_error_t *err);
-
 struct nsb_selector;
 
 /* Can the selector serve RULE (a pre-opened magic rule whose mask looks
- * at no more than the selector compares)?  If not, *WHY says why. */
-bool nsb_rule_selectable (const struct nsb_rule *rule, const char **why);
+ * at no more than the selector compares)?  If not, a decline
+ * (-NSB_DECLINED) says why. */
+int nsb_rule_selectable (const struct nsb_rule *rule, nsb_error_t *err);
 
 /*
  * Decide how RULES are installed, before entering the target: *SEL is the
  * selector serving all of them, or NULL for magic entries.  In order: the
  * selector loaded here (root), the pinned one (pin.h; anyone who may read
- * the pins), magic entries.  In
- * NSB_HANDLER_AUTO mode a kernel older than 7.3 gives NULL silently; a
- * selector that cannot be used (a rule it cannot serve, no BPF rights, no
- * binfmt_misc_ops in the kernel) gives NULL and a line in NOTE saying why.
- * In NSB_HANDLER_BPF mode those are errors.
+ * the pins), magic entries.  In NSB_HANDLER_AUTO mode a kernel older than
+ * 7.3 gives NULL silently; a selector that cannot be used (a rule it cannot
+ * serve, no BPF rights, no binfmt_misc_ops in the kernel) is a decline
+ * (-NSB_DECLINED, *err says why): magic entries then.  In NSB_HANDLER_BPF
+ * mode those are errors.
  */
 int nsb_selector_prepare (const struct nsb_rule *rules, size_t n,
                           enum nsb_handler_mode mode,
-                          struct nsb_selector **sel, char *note,
-                          size_t note_size, nsb_error_t *err);
+                          struct nsb_selector **sel, nsb_error_t *err);
 void nsb_selector_free (struct nsb_selector *sel);
 
 /* As root: load the selector with a table of every architecture of the
@@ -73,10 +64,23 @@ int nsb_selector_pin (bool *changed, nsb_error_t *err);
  * (they are sealed) and this one gets the next name.  On failure nothing
  * is left.  The pinned selector goes only into an instance without other
  * entries (or reuses its entry there): otherwise, in NSB_HANDLER_AUTO mode
- * it declines, returning 1 with NOTE saying why (install magic entries
- * then); in NSB_HANDLER_BPF mode that is an error. */
+ * it declines (-NSB_DECLINED, *err says why: install magic entries then);
+ * in NSB_HANDLER_BPF mode that is an error. */
 int nsb_selector_install (struct nsb_selector *sel, int mntfd,
                           char name[NSB_SELECTOR_NAME_SIZE], bool *added,
-                          char *note, size_t note_size, nsb_error_t *err);
+                          nsb_error_t *err);
+
+/* The selector's BPF object (selector-bpf.c; nobpf.c without libbpf), for
+ * its struct nsb_handler_kind: the table it is opened with, its pin's
+ * object data, and whether a pin's table (its .rodata) serves a table. */
+struct nsb_sel_table
+{
+  const struct nsb_sel_rule *rules;
+  size_t n;
+};
+void *nsb_selector_open (const void *table, nsb_error_t *err);
+void nsb_selector_object (struct nsb_pin_spec *spec);
+int nsb_selector_pin_serves (const void *table, const void *rodata,
+                             nsb_error_t *err);
 
 #endif

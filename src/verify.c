@@ -16,6 +16,7 @@
 
 #include "catalog.h"
 #include "elfinfo.h"
+#include "entry.h"
 #include "handler.h"
 #include "probe.h"
 #include "util.h"

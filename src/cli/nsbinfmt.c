@@ -15,6 +15,7 @@
 
 #include "catalog.h"
 #include "elfinfo.h"
+#include "entry.h"
 #include "handler.h"
 #include "install.h"
 #include "kernel.h"
@@ -313,20 +314,20 @@ static int
 prepare_handler (const struct options *o, const struct nsb_ruleset *set,
                  struct nsb_install_opts *io, nsb_error_t *err)
 {
-  char note[512];
+  int ret = o->origin ? nsb_origin_prepare (&io->origin, err) : 0;
 
-  if (o->origin && nsb_origin_prepare (&io->origin, err) < 0)
-    return -1;
-  if (set->n == 0)
-    return 0;
-  if (nsb_selector_prepare (set->rules, set->n, o->handler, &io->selector,
-                            note, sizeof (note), err)
-      < 0)
-    return -1;
-  if (note[0] != '\0')
-    fprintf (stderr, "nsbinfmt: magic entries, not the bpf selector: %s\n",
-             note);
-  return 0;
+  if (ret < 0 || set->n == 0)
+    return ret;
+  ret = nsb_selector_prepare (set->rules, set->n, o->handler, &io->selector,
+                              err);
+  if (ret == -NSB_DECLINED)
+    {
+      fprintf (stderr, "nsbinfmt: magic entries, not the bpf selector: %s\n",
+               (*err)->msg);
+      nsb_error_release (err);
+      ret = 0;
+    }
+  return ret;
 }
 
 static void

@@ -48,7 +48,7 @@ install (struct hook *h, nsb_error_t *err)
       = { .mountpoint = NSB_DEFAULT_MOUNTPOINT, .verify = h->pol.verify };
   struct nsb_report rep = { 0 };
   struct nsb_target t;
-  char refs[PATH_MAX], note[512];
+  char refs[PATH_MAX];
   int ret = 0;
 
   if (nsb_target_open_pid (h->st.pid, &t, err) < 0)
@@ -67,10 +67,15 @@ install (struct hook *h, nsb_error_t *err)
     ret = nsb_origin_prepare (&io.origin, err);
   if (ret == 0 && h->set.n > 0)
     ret = nsb_selector_prepare (h->set.rules, h->set.n, h->pol.handler,
-                                &io.selector, note, sizeof (note), err);
-  if (ret == 0 && h->set.n > 0 && note[0] != '\0')
-    fprintf (stderr,
-             "nsbinfmt-hook: magic entries, not the bpf selector: %s\n", note);
+                                &io.selector, err);
+  if (ret == -NSB_DECLINED)
+    {
+      fprintf (stderr,
+               "nsbinfmt-hook: magic entries, not the bpf selector: %s\n",
+               (*err)->msg);
+      nsb_error_release (err);
+      ret = 0;
+    }
   if (ret == 0)
     ret = nsb_install (&t, h->set.rules, h->set.n, &io, &rep, err);
   if (ret == 0 && rep.note[0] != '\0')

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "entry.h"
 #include "rule.h"
 #include "tap.h"
 

@@ -318,14 +318,14 @@ test_errors (void)
   nsb_error_t err = NULL;
 
   r = nsb_probe_build ("vax", 0, buf, sizeof (buf), &len, &err);
-  tap_ok (r == -1 && err != NULL && err->msg != NULL, "unknown arch fails: %s",
-          err != NULL ? err->msg : "(no error)");
+  tap_ok (r == -EINVAL && err != NULL && err->msg != NULL,
+          "unknown arch fails: %s", err != NULL ? err->msg : "(no error)");
   nsb_error_release (&err);
 
   r = nsb_probe_build ("x86_64", 0, buf, sizeof (buf), &need, NULL);
   tap_ok (r == 0 && need > 1, "x86_64 probe needs %zu bytes", need);
   r = nsb_probe_build ("x86_64", 0, buf, need - 1, &len, &err);
-  tap_ok (r == -1 && err != NULL && err->msg != NULL,
+  tap_ok (r == -ENOBUFS && err != NULL && err->msg != NULL,
           "too small buffer fails: %s", err != NULL ? err->msg : "(no error)");
   nsb_error_release (&err);
 
@@ -334,7 +334,7 @@ test_errors (void)
           "a buffer of exactly %zu bytes is enough", need);
 
   r = nsb_probe_build (NULL, 0, buf, sizeof (buf), &len, &err);
-  tap_ok (r == -1 && err != NULL, "a NULL arch fails");
+  tap_ok (r == -EINVAL && err != NULL, "a NULL arch fails");
   nsb_error_release (&err);
 }
 
@@ -353,7 +353,8 @@ test_sizes (const char *const *arches)
       if (nsb_probe_build (arches[i], 7, buf, sizeof (buf), &len, NULL) < 0)
         ok = false;
       memset (buf, 0xa5, sizeof (buf));
-      if (nsb_probe_build (arches[i], 7, buf, len - 1, &short_len, &err) != -1
+      if (nsb_probe_build (arches[i], 7, buf, len - 1, &short_len, &err)
+              != -ENOBUFS
           || err == NULL || short_len != 0 || buf[0] != 0xa5)
         {
           tap_diag ("%s: a %zu-byte buffer did not fail cleanly", arches[i],
