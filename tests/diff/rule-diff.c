@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../unit/tap.h"
+#include "entry.h"
 #include "instance.h"
 #include "kernel.h"
 #include "rule.h"
