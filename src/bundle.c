@@ -235,6 +235,38 @@ needs_hook (const char *bundle)
   return needs != 0;
 }
 
+/* What CONFIG of BUNDLE needs (*RESULT), and the hook added if it does. */
+static int
+edit_config (int dirfd, const struct stat *st, yajl_val config,
+             const char *bundle, const char *hook,
+             enum nsb_bundle_result *result, nsb_error_t *err)
+{
+  enum nsb_bundle_result r = !has_own_userns (config)  ? NSB_BUNDLE_HOST_USERNS
+                             : has_hook (config, hook) ? NSB_BUNDLE_HAD_IT
+                             : !needs_hook (bundle)    ? NSB_BUNDLE_NOT_NEEDED
+                                                       : NSB_BUNDLE_HOOKED;
+  const unsigned char *buf;
+  yajl_gen g;
+  size_t len;
+  int ret = 0;
+
+  if (r == NSB_BUNDLE_HOOKED)
+    {
+      g = yajl_gen_alloc (NULL);
+      if (g == NULL)
+        return nsb_error_set (err, ENOMEM, "config.json");
+      ret = generate (g, config, hook, err);
+      if (ret == 0 && yajl_gen_get_buf (g, &buf, &len) != yajl_gen_status_ok)
+        ret = nsb_error_set (err, ENOMEM, "config.json");
+      if (ret == 0)
+        ret = replace_config (dirfd, st, buf, len, err);
+      yajl_gen_free (g);
+    }
+  if (ret == 0)
+    *result = r;
+  return ret;
+}
+
 int
 nsb_bundle_add_hook (const char *bundle, const char *hook,
                      enum nsb_bundle_result *result, nsb_error_t *err)
@@ -242,11 +274,9 @@ nsb_bundle_add_hook (const char *bundle, const char *hook,
   cleanup_close int dirfd = -1, fd = -1;
   cleanup_free char *json = NULL;
   yajl_val config = NULL;
-  yajl_gen g = NULL;
-  const unsigned char *buf;
   struct stat st;
   size_t len;
-  int ret = -1;
+  int ret;
 
   if (hook[0] != '/')
     return nsb_error_set (err, EINVAL, "the hook `%s` is not an absolute path",
@@ -261,23 +291,10 @@ nsb_bundle_add_hook (const char *bundle, const char *hook,
     return nsb_error_errno (err, "%s/config.json", bundle);
   if (nsb_read_fd (fd, NSB_OCI_JSON_MAX, &json, &len, err) < 0)
     return nsb_error_prefix (err, "%s/config.json", bundle);
-  config = nsb_json_parse (json, len, "config.json", err);
-  if (config == NULL)
-    return -1;
-  if (!has_own_userns (config))
-    *result = NSB_BUNDLE_HOST_USERNS, ret = 0;
-  else if (has_hook (config, hook))
-    *result = NSB_BUNDLE_HAD_IT, ret = 0;
-  else if (!needs_hook (bundle))
-    *result = NSB_BUNDLE_NOT_NEEDED, ret = 0;
-  else if ((g = yajl_gen_alloc (NULL)) == NULL)
-    nsb_error_set (err, ENOMEM, "config.json");
-  else if (generate (g, config, hook, err) == 0
-           && yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok
-           && replace_config (dirfd, &st, buf, len, err) == 0)
-    *result = NSB_BUNDLE_HOOKED, ret = 0;
-  if (g != NULL)
-    yajl_gen_free (g);
+  ret = nsb_json_parse (json, len, "config.json", &config, err);
+  if (ret < 0)
+    return ret;
+  ret = edit_config (dirfd, &st, config, bundle, hook, result, err);
   yajl_tree_free (config);
   return ret;
 }
@@ -310,52 +327,4 @@ nsb_bundle_needs (const char *bundle, char *out, size_t size, nsb_error_t *err)
   nsb_ruleset_free (&set);
   nsb_oci_config_free (&cfg);
   return ret;
-}
-
-/* runc's and crun's global options that take a value. */
-static bool
-takes_value (const char *opt)
-{
-  static const char *const with_value[]
-      = { "--root", "--log",      "--log-format",
-          "--criu", "--rootless", "--cgroup-manager" };
-
-  for (size_t i = 0; i < NSB_ARRAY_SIZE (with_value); i++)
-    if (strcmp (opt, with_value[i]) == 0)
-      return true;
-  return false;
-}
-
-int
-nsb_runtime_command (int argc, char *const *argv)
-{
-  for (int i = 1; i < argc; i++)
-    {
-      if (argv[i][0] != '-')
-        return i;
-      if (strcmp (argv[i], "--") == 0)
-        return i + 1 < argc ? i + 1 : 0;
-      if (takes_value (argv[i]))
-        i++;
-    }
-  return 0;
-}
-
-const char *
-nsb_runtime_bundle (int argc, char *const *argv, int cmd)
-{
-  for (int i = cmd + 1; i < argc; i++)
-    {
-      const char *a = argv[i];
-      if (strcmp (a, "--") == 0)
-        break;
-      if ((strcmp (a, "--bundle") == 0 || strcmp (a, "-b") == 0)
-          && i + 1 < argc)
-        return argv[i + 1];
-      if (strncmp (a, "--bundle=", 9) == 0)
-        return a + 9;
-      if (strncmp (a, "-b=", 3) == 0)
-        return a + 3;
-    }
-  return ".";
 }

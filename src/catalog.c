@@ -324,6 +324,7 @@ int
 nsb_ruleset_add_arch (struct nsb_ruleset *set, const struct nsb_arch *arch,
                       const char *emulator, nsb_error_t *err)
 {
+  int ret;
   cleanup_free struct nsb_rule *rule = malloc (sizeof (*rule));
   struct nsb_emulator emu;
   char origin[64];
@@ -334,11 +335,13 @@ nsb_ruleset_add_arch (struct nsb_ruleset *set, const struct nsb_arch *arch,
     return nsb_error_set (err, EINVAL,
                           "%s runs natively on this host: nothing to emulate",
                           arch->name);
-  if ((emulator ? nsb_emulator_inspect (emulator, &emu, err)
-                : nsb_emulator_find (arch, &emu, err))
-          < 0
-      || nsb_arch_rule (arch, emu.path, rule, err) < 0)
-    return -1;
+  ret = emulator ? nsb_emulator_inspect (emulator, &emu, err)
+                 : nsb_emulator_find (arch, &emu, err);
+  if (ret < 0)
+    return ret;
+  ret = nsb_arch_rule (arch, emu.path, rule, err);
+  if (ret < 0)
+    return ret;
   snprintf (origin, sizeof (origin), "emulate %s", arch->name);
   return nsb_ruleset_add_rule (set, rule, origin, err);
 }
@@ -346,6 +349,7 @@ nsb_ruleset_add_arch (struct nsb_ruleset *set, const struct nsb_arch *arch,
 int
 nsb_ruleset_add_all_arches (struct nsb_ruleset *set, nsb_error_t *err)
 {
+  int ret;
   for (size_t i = 0; i < NSB_ARRAY_SIZE (catalog); i++)
     {
       cleanup_error nsb_error_t missing = NULL;
@@ -353,8 +357,9 @@ nsb_ruleset_add_all_arches (struct nsb_ruleset *set, nsb_error_t *err)
       if (nsb_arch_is_native (&catalog[i])
           || nsb_emulator_find (&catalog[i], &emu, &missing) < 0)
         continue;
-      if (nsb_ruleset_add_arch (set, &catalog[i], emu.path, err) < 0)
-        return -1;
+      ret = nsb_ruleset_add_arch (set, &catalog[i], emu.path, err);
+      if (ret < 0)
+        return ret;
     }
   return 0;
 }

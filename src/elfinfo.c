@@ -104,6 +104,7 @@ nsb_elf_inspect_fd (int fd, struct nsb_elf_info *info, nsb_error_t *err)
 int
 nsb_elf_set_interp (int fd, const char *interp, nsb_error_t *err)
 {
+  int ret;
   cleanup_free struct nsb_elf_info *info = malloc (sizeof (*info));
   cleanup_free char *buf = NULL;
   size_t len = strlen (interp);
@@ -116,8 +117,9 @@ nsb_elf_set_interp (int fd, const char *interp, nsb_error_t *err)
                           "kernel would resolve it against the caller's "
                           "directory",
                           interp);
-  if (nsb_elf_inspect_fd (fd, info, err) < 0)
-    return -1;
+  ret = nsb_elf_inspect_fd (fd, info, err);
+  if (ret < 0)
+    return ret;
   if (!info->has_interp)
     return nsb_error_set (err, EINVAL,
                           "statically linked: no PT_INTERP to rewrite");

@@ -151,6 +151,7 @@ entry_line (struct nsb_entry *e, int st, const char *line, const char *v,
 static int
 entry_lines (struct nsb_entry *e, char *text, nsb_error_t *err)
 {
+  int ret;
   int last = -1;
 
   for (char *line = text, *nl; *line; line = nl + 1)
@@ -167,8 +168,9 @@ entry_lines (struct nsb_entry *e, char *text, nsb_error_t *err)
           || (st == S_STATE && last >= 0))
         return nsb_error_set (
             err, EINVAL, "`%s` out of place (a newline in a path?)", line);
-      if (entry_line (e, st, line, v, err) < 0)
-        return -1;
+      ret = entry_line (e, st, line, v, err);
+      if (ret < 0)
+        return ret;
       last = st;
     }
   return 0;
@@ -231,15 +233,16 @@ int
 nsb_entry_read_at (int mntfd, const char *name, struct nsb_entry *e,
                    nsb_error_t *err)
 {
+  int ret;
   cleanup_free char *text = NULL;
   size_t len;
 
   memset (e, 0, sizeof (*e));
   snprintf (e->rule.name, sizeof (e->rule.name), "%s", name);
-  if (nsb_read_file_at (mntfd, name, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
-                        65536, &text, &len, err)
-      < 0)
-    return -1;
+  ret = nsb_read_file_at (mntfd, name, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+                          65536, &text, &len, err);
+  if (ret < 0)
+    return ret;
   return nsb_entry_parse (text, len, e, err);
 }
 

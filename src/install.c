@@ -76,11 +76,13 @@ verify_all (struct nsb_target *t, int mntfd, struct install_args *a,
   size_t n = selector_entry != NULL ? 1 : a->n;
 
   for (size_t i = 0; a->o->verify != NSB_VERIFY_NONE && i < n; i++)
-    if (nsb_verify_entry (mntfd,
-                          selector_entry ? selector_entry : a->rules[i].name,
-                          t->root_fd, t->host_root_fd, a->o->verify, rep, err)
-        < 0)
-      return -1;
+    {
+      int ret = nsb_verify_entry (
+          mntfd, selector_entry ? selector_entry : a->rules[i].name,
+          t->root_fd, t->host_root_fd, a->o->verify, rep, err);
+      if (ret < 0)
+        return ret;
+    }
   for (size_t i = 0; i < rep->n; i++)
     if (rep->checks[i].status == NSB_CHECK_FAILED)
       return nsb_error_set (err, ENOEXEC, "verify `%s`: %s",
@@ -163,6 +165,34 @@ register_verify (struct nsb_target *t, int mntfd, struct install_args *a,
   return verify_all (t, mntfd, a, NULL, rep, err);
 }
 
+/* After registering: no stop signal waiting, the mount read-only (unless
+ * writable), and then attached at the mount point at DIRFD. */
+static int
+seal_attach (struct install_args *a, int mntfd, int dirfd, bool attached,
+             nsb_error_t *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+  int sig = nsb_stop_signal_pending ();
+
+  if (sig != 0)
+    return nsb_error_set (err, EINTR, "interrupted by %s: nothing installed",
+                          strsignal (sig));
+  if (!a->o->writable
+      && (nsb_test_point ("read-only")
+          || syscall (SYS_mount_setattr, mntfd, "", AT_EMPTY_PATH, &attr,
+                      sizeof (attr))
+                 < 0))
+    return nsb_error_errno (err, "make the instance read-only");
+  if (!attached
+      && (nsb_test_point ("move-mount")
+          || syscall (SYS_move_mount, mntfd, "", dirfd, "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+                 < 0))
+    return nsb_error_errno (err, "attach the instance at %s",
+                            mountpoint_of (a->o->mountpoint));
+  return 0;
+}
+
 static int
 install_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
             nsb_error_t *err)
@@ -173,53 +203,26 @@ install_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
   cleanup_close int mntfd = -1;
   cleanup_free char (*added)[NSB_ENTRY_NAME_MAX + 1] = NULL;
   size_t n_added = 0;
-  bool attached;
-  int sig;
+  int ret;
 
   if (dirfd < 0)
     return nsb_error_prefix (err, "mount point");
   mntfd = nsb_instance_open (err);
   if (mntfd < 0)
-    return -1;
-  attached = nsb_instance_is_same (dirfd, mntfd);
+    return mntfd;
   added = calloc (a->n + 2, sizeof (*added));
   if (added == NULL)
     return nsb_error_errno (err, "install");
-  if (register_verify (t, mntfd, a, added, &n_added, rep, err) < 0)
-    goto undo;
-  nsb_test_point ("registered");
-  if ((sig = nsb_stop_signal_pending ()) != 0)
+  ret = register_verify (t, mntfd, a, added, &n_added, rep, err);
+  if (ret == 0)
     {
-      nsb_error_set (err, EINTR, "interrupted by %s: nothing installed",
-                     strsignal (sig));
-      goto undo;
+      nsb_test_point ("registered");
+      ret = seal_attach (a, mntfd, dirfd, nsb_instance_is_same (dirfd, mntfd),
+                         err);
     }
-  if (!a->o->writable)
-    {
-      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-      if (nsb_test_point ("read-only")
-          || syscall (SYS_mount_setattr, mntfd, "", AT_EMPTY_PATH, &attr,
-                      sizeof (attr))
-                 < 0)
-        {
-          nsb_error_errno (err, "make the instance read-only");
-          goto undo;
-        }
-    }
-  if (!attached
-      && (nsb_test_point ("move-mount")
-          || syscall (SYS_move_mount, mntfd, "", dirfd, "",
-                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
-                 < 0))
-    {
-      nsb_error_errno (err, "attach the instance at %s",
-                       mountpoint_of (a->o->mountpoint));
-      goto undo;
-    }
-  return 0;
-undo:
-  nsb_instance_remove_entries (mntfd, added, n_added);
-  return -1;
+  if (ret < 0)
+    nsb_instance_remove_entries (mntfd, added, n_added);
+  return ret;
 }
 
 int
@@ -241,7 +244,7 @@ open_instance_dir (struct nsb_target *t, const char *mountpoint,
   struct statfs sfs;
 
   if (fd < 0)
-    return -1;
+    return fd;
   if (fstatfs (fd, &sfs) < 0 || sfs.f_type != NSB_BINFMTFS_MAGIC)
     {
       close (fd);
@@ -272,8 +275,11 @@ nsb_list (struct nsb_target *t, const char *mountpoint,
 
   *entries = NULL;
   *n = 0;
-  if (fd < 0 || nsb_instance_entry_names (fd, &names, &count, err) < 0)
-    return -1;
+  if (fd < 0)
+    return fd;
+  ret = nsb_instance_entry_names (fd, &names, &count, err);
+  if (ret < 0)
+    return ret;
   *entries = calloc (count ? count : 1, sizeof (**entries));
   if (*entries == NULL)
     ret = nsb_error_errno (err, "list");
@@ -304,7 +310,7 @@ open_instance_rw (struct nsb_target *t, const char *mountpoint,
   int mntfd;
 
   if (dirfd < 0)
-    return -1;
+    return dirfd;
   /* From inside, a read-only instance stays so: asking the kernel for a
    * handle here would make a new, empty instance for this user namespace
    * (run's command has none of its own) and hide the one in use. */
@@ -341,7 +347,7 @@ remove_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
 
   (void)rep;
   if (mntfd < 0)
-    return -1;
+    return mntfd;
   if (a->name
       && (nsb_instance_is_control_file (a->name) || strchr (a->name, '/')))
     return nsb_error_set (err, EINVAL, "`%s` is not an entry name", a->name);
@@ -378,8 +384,11 @@ verify_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
   size_t n = 0;
   int ret = 0;
 
-  if (fd < 0 || nsb_instance_entry_names (fd, &names, &n, err) < 0)
-    return -1;
+  if (fd < 0)
+    return fd;
+  ret = nsb_instance_entry_names (fd, &names, &n, err);
+  if (ret < 0)
+    return ret;
   if (t->pid != 0)
     ret = nsb_chroot_fd (t->host_root_fd, err);
   for (size_t i = 0; ret == 0 && i < n; i++)

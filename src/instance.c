@@ -88,7 +88,7 @@ nsb_instance_register (int mntfd, const struct nsb_rule *rule,
   int n = nsb_rule_format (rule, buf, sizeof (buf), err);
 
   if (n < 0)
-    return -1;
+    return n;
   fd = openat (mntfd, "register", O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return nsb_error_errno (err, "open the instance's register file");

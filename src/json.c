@@ -153,12 +153,18 @@ on_key (void *ctx, const unsigned char *s, size_t len)
       size_t cap = f->cap ? f->cap * 2 : 16;
       char **names = realloc (f->names, cap * sizeof (*names));
       if (names == NULL)
-        return snprintf (c->why, sizeof (c->why), "out of memory"), 0;
+        {
+          snprintf (c->why, sizeof (c->why), "out of memory");
+          return 0;
+        }
       f->names = names;
       f->cap = cap;
     }
   if ((name = strndup ((const char *)s, len)) == NULL)
-    return snprintf (c->why, sizeof (c->why), "out of memory"), 0;
+    {
+      snprintf (c->why, sizeof (c->why), "out of memory");
+      return 0;
+    }
   f->names[f->n++] = name;
   return 1;
 }
@@ -238,61 +244,67 @@ surrogates_paired (const char *s, size_t len, size_t *at)
   return true;
 }
 
-/* Is JSON one that every reader takes the same way?  WHY says why not. */
-static bool
-unambiguous (const char *json, size_t len, char *why, size_t size)
+/* Is JSON (WHAT) one that every reader takes the same way?  If not, the
+ * error says why. */
+static int
+check_unambiguous (const char *json, size_t len, const char *what,
+                   nsb_error_t *err)
 {
   struct check c = { .depth = 0 };
   yajl_handle h = yajl_alloc (&check_callbacks, NULL, &c);
   size_t at = 0;
-  bool ok;
+  int ret = 0;
 
   if (h == NULL)
-    return snprintf (why, size, "out of memory"), false;
-  ok = yajl_parse (h, (const unsigned char *)json, len) == yajl_status_ok
-       && yajl_complete_parse (h) == yajl_status_ok;
-  if (!ok && c.why[0])
-    snprintf (why, size, "is refused: %s", c.why);
-  else if (!ok)
+    return nsb_error_set (err, ENOMEM, "%s: out of memory", what);
+  if (yajl_parse (h, (const unsigned char *)json, len) != yajl_status_ok
+      || yajl_complete_parse (h) != yajl_status_ok)
     {
-      unsigned char *msg = yajl_get_error (h, 0, NULL, 0);
-      snprintf (why, size, "is not JSON: %s", msg ? (char *)msg : "");
+      unsigned char *msg = c.why[0] ? NULL : yajl_get_error (h, 0, NULL, 0);
+      const char *m = msg ? (const char *)msg : "";
+      if (c.why[0])
+        ret = nsb_error_set (err, EINVAL, "%s is refused: %s", what, c.why);
+      else
+        ret = nsb_error_set (err, EINVAL, "%s is not JSON: %.*s", what,
+                             (int)strcspn (m, "\n"), m);
       yajl_free_error (h, msg);
     }
-  else if (!(ok = surrogates_paired (json, len, &at)))
-    snprintf (why, size,
-              "is refused: unpaired UTF-16 surrogate escape at byte %zu", at);
+  else if (!surrogates_paired (json, len, &at))
+    ret = nsb_error_set (err, EINVAL,
+                         "%s is refused: unpaired UTF-16 surrogate escape at "
+                         "byte %zu",
+                         what, at);
   while (c.depth > 0)
     free_frame (&c.stack[--c.depth]);
   yajl_free (h);
-  return ok;
+  return ret;
 }
 
-yajl_val
-nsb_json_parse (const char *json, size_t len, const char *what,
+int
+nsb_json_parse (const char *json, size_t len, const char *what, yajl_val *out,
                 nsb_error_t *err)
 {
   char why[256] = "";
   cleanup_free char *copy = NULL;
   yajl_val tree;
+  int ret;
 
+  *out = NULL;
   if (memchr (json, '\0', len) != NULL)
-    return nsb_error_set (err, EINVAL, "%s: NUL byte in JSON", what), NULL;
-  if (!unambiguous (json, len, why, sizeof (why)))
-    {
-      why[strcspn (why, "\n")] = '\0';
-      return nsb_error_set (err, EINVAL, "%s %s", what, why), NULL;
-    }
+    return nsb_error_set (err, EINVAL, "%s: NUL byte in JSON", what);
+  ret = check_unambiguous (json, len, what, err);
+  if (ret < 0)
+    return ret;
   if ((copy = strndup (json, len)) == NULL)
-    return nsb_error_errno (err, "%s", what), NULL;
+    return nsb_error_errno (err, "%s", what);
   tree = yajl_tree_parse (copy, why, sizeof (why));
   if (tree == NULL || !YAJL_IS_OBJECT (tree))
     {
       yajl_tree_free (tree);
-      return nsb_error_set (err, EINVAL, "%s is not a JSON object", what),
-             NULL;
+      return nsb_error_set (err, EINVAL, "%s is not a JSON object", what);
     }
-  return tree;
+  *out = tree;
+  return 0;
 }
 
 yajl_val

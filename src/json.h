@@ -23,10 +23,10 @@
 
 struct yajl_val_s;
 
-/* JSON text of LEN bytes (WHAT, for messages) as a yajl tree, which must
- * be an object; free it with yajl_tree_free. */
-struct yajl_val_s *nsb_json_parse (const char *json, size_t len,
-                                   const char *what, nsb_error_t *err);
+/* JSON text of LEN bytes (WHAT, for messages) as a yajl tree in *OUT,
+ * which must be an object; free it with yajl_tree_free. */
+int nsb_json_parse (const char *json, size_t len, const char *what,
+                    struct yajl_val_s **out, nsb_error_t *err);
 
 /* The member of OBJ named NAME, as runc finds it (ASCII case ignored), or
  * NULL when OBJ is no object or has none. */

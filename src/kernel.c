@@ -83,7 +83,7 @@ measure_dialect (struct dialect_result *r, nsb_error_t *err)
   ssize_t n;
 
   if (pid < 0)
-    return -1;
+    return pid;
   if (pid == 0)
     dialect_child (fd);
   n = read (fd, r, sizeof (*r));
@@ -97,10 +97,12 @@ measure_dialect (struct dialect_result *r, nsb_error_t *err)
 int
 nsb_kernel_dialect (unsigned *kfeatures, nsb_error_t *err)
 {
+  int ret;
   struct dialect_result r;
 
-  if (measure_dialect (&r, err) < 0)
-    return -1;
+  ret = measure_dialect (&r, err);
+  if (ret < 0)
+    return ret;
   if (!r.ok)
     return nsb_error_set (err, ENOTSUP,
                           "this kernel cannot give a user namespace its own "
@@ -138,6 +140,7 @@ read_btf (struct nsb_kernel *k)
 int
 nsb_kernel_probe (struct nsb_kernel *k, nsb_error_t *err)
 {
+  int ret;
   struct dialect_result r;
   struct utsname u;
   cleanup_free char *max = NULL;
@@ -146,8 +149,9 @@ nsb_kernel_probe (struct nsb_kernel *k, nsb_error_t *err)
   memset (k, 0, sizeof (*k));
   if (uname (&u) == 0)
     snprintf (k->release, sizeof (k->release), "%s", u.release);
-  if (measure_dialect (&r, err) < 0)
-    return -1;
+  ret = measure_dialect (&r, err);
+  if (ret < 0)
+    return ret;
   k->private_instances = r.ok;
   k->kfeatures = r.kfeatures;
   snprintf (k->why_no_instances, sizeof (k->why_no_instances), "%s", r.msg);

@@ -48,6 +48,7 @@ string_at (const char *s, size_t len, size_t *i, char *out, size_t size)
 static int
 skip_list (const char *s, size_t len, size_t *i)
 {
+  int ret;
   int depth = 0;
 
   if (*i >= len || s[*i] != '[')
@@ -57,8 +58,9 @@ skip_list (const char *s, size_t len, size_t *i)
       char c = s[*i];
       if (c == '"')
         {
-          if (string_at (s, len, i, NULL, 0) < 0)
-            return -1;
+          ret = string_at (s, len, i, NULL, 0);
+          if (ret < 0)
+            return ret;
           continue;
         }
       depth += (c == '[' || c == '(') - (c == ']' || c == ')');
@@ -66,7 +68,7 @@ skip_list (const char *s, size_t len, size_t *i)
       if (depth == 0)
         return 0;
       if (depth < 0)
-        return -1;
+        return depth;
     }
   return -1;
 }

@@ -25,14 +25,13 @@ nsb_oci_state_parse (const char *json, size_t len, struct nsb_oci_state *st,
   static const char *const id_path[] = { "id", NULL };
   static const char *const status_path[] = { "status", NULL };
   static const char *const bundle_path[] = { "bundle", NULL };
-  yajl_val tree = nsb_json_parse (json, len, "the OCI state on stdin", err);
-  yajl_val pid;
+  yajl_val tree, pid;
   const char *id, *bundle, *status;
   bool stopped;
-  int ret = -1;
+  int ret = nsb_json_parse (json, len, "the OCI state on stdin", &tree, err);
 
-  if (tree == NULL)
-    return -1;
+  if (ret < 0)
+    return ret;
   memset (st, 0, sizeof (*st));
   pid = nsb_json_get (tree, pid_path);
   id = nsb_json_get_string (tree, id_path);
@@ -42,16 +41,16 @@ nsb_oci_state_parse (const char *json, size_t len, struct nsb_oci_state *st,
   if (!stopped
       && (pid == NULL || !YAJL_IS_INTEGER (pid) || YAJL_GET_INTEGER (pid) <= 0
           || YAJL_GET_INTEGER (pid) > 0x7fffffff))
-    nsb_error_set (err, EINVAL, "the OCI state has no valid pid");
+    ret = nsb_error_set (err, EINVAL, "the OCI state has no valid pid");
   else if (bundle == NULL || bundle[0] != '/')
-    nsb_error_set (err, EINVAL, "the OCI state has no absolute bundle path");
+    ret = nsb_error_set (err, EINVAL,
+                         "the OCI state has no absolute bundle path");
   else
     {
       st->pid = stopped ? 0 : (pid_t)YAJL_GET_INTEGER (pid);
       snprintf (st->id, sizeof (st->id), "%s", id ? id : "");
       snprintf (st->status, sizeof (st->status), "%s", status ? status : "");
       snprintf (st->bundle, sizeof (st->bundle), "%s", bundle);
-      ret = 0;
     }
   yajl_tree_free (tree);
   return ret;
@@ -107,28 +106,27 @@ config_parse (const char *bundle, const char *json, size_t len,
               struct nsb_oci_config *cfg, nsb_error_t *err)
 {
   static const char *const root_path[] = { "root", "path", NULL };
-  yajl_val tree = nsb_json_parse (json, len, "config.json", err);
+  yajl_val tree;
   const char *root;
-  int ret = -1;
+  int ret = nsb_json_parse (json, len, "config.json", &tree, err);
 
-  if (tree == NULL)
-    return -1;
+  if (ret < 0)
+    return ret;
   root = nsb_json_get_string (tree, root_path);
   if (root == NULL || root[0] == '\0')
-    nsb_error_set (err, EINVAL, "config.json has no root.path");
+    ret = nsb_error_set (err, EINVAL, "config.json has no root.path");
   else if (snprintf (cfg->root, sizeof (cfg->root), "%s%s%s",
                      root[0] == '/' ? "" : bundle, root[0] == '/' ? "" : "/",
                      root)
            >= (int)sizeof (cfg->root))
-    nsb_error_set (err, ENAMETOOLONG, "root.path is too long");
-  else if (config_process (tree, cfg, err) == 0)
+    ret = nsb_error_set (err, ENAMETOOLONG, "root.path is too long");
+  else if ((ret = config_process (tree, cfg, err)) == 0)
     {
       cfg->emulate = annotation (tree, NSB_ANNOTATION_EMULATE);
       cfg->verify = annotation (tree, NSB_ANNOTATION_VERIFY);
       cfg->on_failure = annotation (tree, NSB_ANNOTATION_ON_FAILURE);
       cfg->handler = annotation (tree, NSB_ANNOTATION_HANDLER);
       cfg->origin = annotation (tree, NSB_ANNOTATION_ORIGIN);
-      ret = 0;
     }
   yajl_tree_free (tree);
   return ret;
@@ -220,6 +218,7 @@ int
 nsb_oci_policy (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
                 nsb_error_t *err)
 {
+  int ret;
   static const char *const levels[] = { "none", "static", "probe" };
   const char *e = cfg->emulate;
 
@@ -232,8 +231,12 @@ nsb_oci_policy (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
     pol->mode = NSB_OCI_ALL;
   else if (strcmp (e, "none") == 0)
     pol->mode = NSB_OCI_NONE;
-  else if (pol->mode = NSB_OCI_LIST, parse_list (e, pol, err) < 0)
-    return -1;
+  else
+    {
+      pol->mode = NSB_OCI_LIST;
+      if ((ret = parse_list (e, pol, err)) < 0)
+        return ret;
+    }
   if (cfg->verify)
     {
       size_t i = 0;
@@ -246,18 +249,18 @@ nsb_oci_policy (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
                               cfg->verify);
       pol->verify = (enum nsb_verify_level)i;
     }
-  if (two_values (NSB_ANNOTATION_ON_FAILURE, cfg->on_failure, "fail", "warn",
-                  &pol->fail, err)
-      < 0)
-    return -1;
+  ret = two_values (NSB_ANNOTATION_ON_FAILURE, cfg->on_failure, "fail", "warn",
+                    &pol->fail, err);
+  if (ret < 0)
+    return ret;
   if (cfg->handler
-      && nsb_handler_mode_parse (cfg->handler, &pol->handler, err) < 0)
-    return nsb_error_prefix (err, "annotation " NSB_ANNOTATION_HANDLER);
-  if (two_values (NSB_ANNOTATION_ORIGIN, cfg->origin, "true", "false",
-                  &pol->origin, err)
-      < 0)
-    return -1;
-  return 0;
+      && (ret = nsb_handler_mode_parse (cfg->handler, &pol->handler, err)) < 0)
+    {
+      nsb_error_prefix (err, "annotation " NSB_ANNOTATION_HANDLER);
+      return ret;
+    }
+  return two_values (NSB_ANNOTATION_ORIGIN, cfg->origin, "true", "false",
+                     &pol->origin, err);
 }
 
 /* A regular file beneath the rootfs; nothing else is opened for I/O. */
@@ -352,6 +355,7 @@ nsb_oci_decide (const struct nsb_oci_config *cfg,
                 const struct nsb_oci_policy *pol, struct nsb_ruleset *set,
                 char *why, size_t why_size, nsb_error_t *err)
 {
+  int ret;
   const struct nsb_arch *arch = NULL;
   cleanup_close int rootfd = -1;
 
@@ -366,8 +370,9 @@ nsb_oci_decide (const struct nsb_oci_config *cfg,
       snprintf (why, why_size, "annotation emulate=%s", cfg->emulate);
       for (size_t i = 0; i < pol->n_arches; i++)
         if (!nsb_arch_is_native (pol->arches[i])
-            && nsb_ruleset_add_arch (set, pol->arches[i], NULL, err) < 0)
-          return -1;
+            && (ret = nsb_ruleset_add_arch (set, pol->arches[i], NULL, err))
+                   < 0)
+          return ret;
       return 0;
     case NSB_OCI_AUTO:
       break;
@@ -375,8 +380,9 @@ nsb_oci_decide (const struct nsb_oci_config *cfg,
   rootfd = open (cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return nsb_error_errno (err, "rootfs %s", cfg->root);
-  if (nsb_oci_entrypoint_arch (rootfd, cfg, &arch, why, why_size, err) < 0)
-    return -1;
+  ret = nsb_oci_entrypoint_arch (rootfd, cfg, &arch, why, why_size, err);
+  if (ret < 0)
+    return ret;
   if (arch == NULL || nsb_arch_is_native (arch))
     return 0;
   return nsb_ruleset_add_arch (set, arch, NULL, err);

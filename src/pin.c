@@ -84,6 +84,7 @@ check_pin_dir (int fd, const char *path, nsb_error_t *err)
 static int
 open_pin_dir (const char *sub, char *path, size_t size, nsb_error_t *err)
 {
+  int ret;
   cleanup_close int top = -1;
   int fd;
 
@@ -91,16 +92,25 @@ open_pin_dir (const char *sub, char *path, size_t size, nsb_error_t *err)
   top = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (top < 0)
     return nsb_error_errno (err, "%s", path);
-  if (check_pin_dir (top, path, err) < 0)
-    return -1;
+  ret = check_pin_dir (top, path, err);
+  if (ret < 0)
+    return ret;
   if (sub == NULL)
-    return fd = top, top = -1, fd;
+    {
+      fd = top;
+      top = -1;
+      return fd;
+    }
   snprintf (path, size, "%s/%s", nsb_pin_dir (), sub);
   fd = openat (top, sub, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return nsb_error_errno (err, "%s", path);
-  if (check_pin_dir (fd, path, err) < 0)
-    return close (fd), -1;
+  ret = check_pin_dir (fd, path, err);
+  if (ret < 0)
+    {
+      close (fd);
+      return ret;
+    }
   return fd;
 }
 
@@ -158,8 +168,8 @@ ops_member_offset (unsigned value_type_id, const char *name, size_t *off,
     }
   btf__free (btf);
   if (ret < 0)
-    nsb_error_set (err, EINVAL, "binfmt_misc_ops has no `%s`", name);
-  return ret;
+    return nsb_error_set (err, EINVAL, "binfmt_misc_ops has no `%s`", name);
+  return 0;
 }
 
 /* The struct_ops map OPS: SPEC's name and handler, with programs IDS. */
@@ -272,22 +282,24 @@ static int
 open_checked (int dirfd, const struct nsb_pin_spec *spec,
               struct nsb_pin_fds *fds, void **rodata, nsb_error_t *err)
 {
+  int ret;
   int *f[N_PINS] = { &fds->ops, &fds->match, &fds->load, &fds->rodata };
   struct bpf_map_info rinfo = { 0 };
   __u32 len = sizeof (rinfo), ids[2] = { 0, 0 };
 
   for (size_t i = 0; i < N_PINS; i++)
     if ((*f[i] = obj_get (dirfd, pin_names[i], err)) < 0)
-      return -1;
+      return *f[i];
   if (bpf_map_get_info_by_fd (fds->rodata, &rinfo, &len) < 0)
     return nsb_error_errno (err, "rodata");
   /* The programs say which handler this is; then which build. */
-  if (check_prog (fds->match, spec->progs[0], rinfo.id, &ids[0], err) < 0
-      || check_prog (fds->load, spec->progs[1], rinfo.id, &ids[1], err) < 0
-      || check_rodata (fds->rodata, &rinfo, spec, rodata, err) < 0
-      || check_ops (fds->ops, spec, ids, err) < 0)
-    return -1;
-  return 0;
+  if ((ret = check_prog (fds->match, spec->progs[0], rinfo.id, &ids[0], err))
+          < 0
+      || (ret = check_prog (fds->load, spec->progs[1], rinfo.id, &ids[1], err))
+             < 0
+      || (ret = check_rodata (fds->rodata, &rinfo, spec, rodata, err)) < 0)
+    return ret;
+  return check_ops (fds->ops, spec, ids, err);
 }
 
 static void
@@ -312,7 +324,7 @@ nsb_pinned_open (const struct nsb_pin_spec *spec, struct nsb_pinned *p,
   p->ops_fd = -1;
   p->rodata = NULL;
   if (dirfd < 0)
-    return -1;
+    return dirfd;
   ret = open_checked (dirfd, spec, &fds, &p->rodata, err);
   if (ret < 0)
     nsb_error_prefix (err, "%s", path);
@@ -366,7 +378,10 @@ same_as_pinned (int dirfd, const struct nsb_pin_spec *spec,
   bool same;
 
   if (open_checked (dirfd, spec, &old, &rodata, NULL) < 0)
-    return close_fds (&old), false;
+    {
+      close_fds (&old);
+      return false;
+    }
   pf[1][0] = old.match;
   pf[1][1] = old.load;
   same = true;
@@ -467,7 +482,7 @@ nsb_pin_handler (const struct nsb_pin_spec *spec,
 
   *changed = false;
   if (top < 0)
-    return -1;
+    return top;
   /* One pinner at a time (flock on the directory: bpffs has no files). */
   lock = open (nsb_pin_dir (), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (lock < 0 || flock (lock, LOCK_EX) < 0)
@@ -475,23 +490,25 @@ nsb_pin_handler (const struct nsb_pin_spec *spec,
   cur = openat (top, spec->dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (cur >= 0 && same_as_pinned (cur, spec, fds))
     return 0;
-  if (register_once (map, spec->what, err) < 0)
-    return -1;
+  ret = register_once (map, spec->what, err);
+  if (ret < 0)
+    return ret;
   /* bpffs refuses names with a dot */
   snprintf (new, sizeof (new), "%s-new", spec->dir);
   remove_pins (top, new);
-  if (pin_into (top, new, fds, err) < 0)
+  ret = pin_into (top, new, fds, err);
+  if (ret < 0)
     goto out;
   /* Swap the whole directory: an attacher sees the old set or the new. */
   if (renameat2 (top, new, top, spec->dir,
                  cur >= 0 ? RENAME_EXCHANGE : RENAME_NOREPLACE)
       < 0)
     {
-      nsb_error_errno (err, "put %s/%s in place", nsb_pin_dir (), spec->dir);
+      ret = nsb_error_errno (err, "put %s/%s in place", nsb_pin_dir (),
+                             spec->dir);
       goto out;
     }
   *changed = true;
-  ret = 0;
 out:
   remove_pins (top, new);
   return ret;

@@ -80,10 +80,12 @@ make_dirs (const char *path, nsb_error_t *err)
 static int
 open_locked (const char *dir, nsb_error_t *err)
 {
+  int ret;
   int fd;
 
-  if (make_dirs (dir, err) < 0)
-    return -1;
+  ret = make_dirs (dir, err);
+  if (ret < 0)
+    return ret;
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return nsb_error_errno (err, "open %s", dir);
@@ -111,7 +113,7 @@ nsb_refs_take (const char *dir, const char *container,
     return nsb_error_set (err, EINVAL, "bad container id `%s`", container);
   dfd = open_locked (dir, err);
   if (dfd < 0)
-    return -1;
+    return dfd;
   for (size_t i = 0; i < set->n; i++)
     {
       char ref[PATH_MAX];
@@ -162,8 +164,9 @@ drop_selector_entries (int dfd, int mntfd, nsb_error_t *err)
   size_t n;
   int ret = 0;
 
-  if (nsb_instance_entry_names (mntfd, &names, &n, err) < 0)
-    return -1;
+  ret = nsb_instance_entry_names (mntfd, &names, &n, err);
+  if (ret < 0)
+    return ret;
   for (size_t i = 0; i < n && ret == 0; i++)
     {
       struct nsb_entry e;
@@ -200,7 +203,7 @@ nsb_refs_drop (const char *dir, const char *container, nsb_error_t *err)
     return 0; /* no container of this namespace ever took one */
   dfd = open_locked (dir, err);
   if (dfd < 0)
-    return -1;
+    return dfd;
   d = fdopendir (dup (dfd));
   if (d == NULL)
     return nsb_error_errno (err, "read %s", dir);

@@ -230,20 +230,35 @@ parse_magic_fields (struct parser *ps, char *p, struct nsb_rule *r)
   char *s = find (p, ps->del), *magic, *mask;
 
   if (s == NULL)
-    return fail (ps, "offset", "no delimiter after it"), NULL;
+    {
+      fail (ps, "offset", "no delimiter after it");
+      return NULL;
+    }
   *s = '\0';
   if (p != s && (!kstrtoint10 (p, &r->offset) || r->offset < 0))
-    return fail (ps, "offset", "`%s` is not a decimal number >= 0", p), NULL;
+    {
+      fail (ps, "offset", "`%s` is not a decimal number >= 0", p);
+      return NULL;
+    }
   magic = s + 1;
   p = scanarg (ps, magic);
   if (p == NULL)
-    return fail (ps, "magic", "a \\x escape needs two hex digits"), NULL;
+    {
+      fail (ps, "magic", "a \\x escape needs two hex digits");
+      return NULL;
+    }
   if (magic[0] == '\0')
-    return fail (ps, "magic", "empty"), NULL;
+    {
+      fail (ps, "magic", "empty");
+      return NULL;
+    }
   mask = p;
   p = scanarg (ps, mask);
   if (p == NULL)
-    return fail (ps, "mask", "a \\x escape needs two hex digits"), NULL;
+    {
+      fail (ps, "mask", "a \\x escape needs two hex digits");
+      return NULL;
+    }
   r->magic_len = unescape_hex (magic, r->magic);
   r->has_mask = mask[0] != '\0';
   if (r->magic_len > NSB_BINPRM_BUF_SIZE)
@@ -275,11 +290,17 @@ parse_extension_fields (struct parser *ps, char *p, struct nsb_rule *r)
 
   p = find (p, ps->del); /* the offset field is skipped, whatever it holds */
   if (p == NULL)
-    return fail (ps, "offset", "no delimiter after it"), NULL;
+    {
+      fail (ps, "offset", "no delimiter after it");
+      return NULL;
+    }
   ext = ++p;
   p = find (p, ps->del);
   if (p == NULL)
-    return fail (ps, "magic", "no delimiter after the extension"), NULL;
+    {
+      fail (ps, "magic", "no delimiter after the extension");
+      return NULL;
+    }
   *p++ = '\0';
   if (ext[0] == '\0' || strchr (ext, '/'))
     return fail (ps, "magic", "an extension must be non-empty, without '/'"),
@@ -288,7 +309,10 @@ parse_extension_fields (struct parser *ps, char *p, struct nsb_rule *r)
   memcpy (r->magic, ext, r->magic_len + 1);
   p = find (p, ps->del); /* the mask field is skipped */
   if (p == NULL)
-    return fail (ps, "mask", "no delimiter after it"), NULL;
+    {
+      fail (ps, "mask", "no delimiter after it");
+      return NULL;
+    }
   return p + 1;
 }
 
@@ -299,7 +323,10 @@ parse_bpf_fields (struct parser *ps, char *p)
 
   for (size_t i = 0; i < NSB_ARRAY_SIZE (field); i++)
     if (*p++ != ps->del)
-      return fail (ps, field[i], "must be empty for a B entry"), NULL;
+      {
+        fail (ps, field[i], "must be empty for a B entry");
+        return NULL;
+      }
   return p;
 }
 
@@ -309,19 +336,28 @@ parse_name_type (struct parser *ps, char *p, unsigned kf, struct nsb_rule *r)
   char *s = find (p, ps->del);
 
   if (s == NULL)
-    return fail (ps, "name", "no delimiter after it"), NULL;
+    {
+      fail (ps, "name", "no delimiter after it");
+      return NULL;
+    }
   *s = '\0';
   if (p[0] == '\0' || !strcmp (p, ".") || !strcmp (p, "..") || strchr (p, '/'))
     return fail (ps, "name", "must be non-empty, not . or .., without '/'"),
            NULL;
   if (strlen (p) > NSB_ENTRY_NAME_MAX)
-    return fail (ps, "name", "longer than %d bytes", NSB_ENTRY_NAME_MAX), NULL;
+    {
+      fail (ps, "name", "longer than %d bytes", NSB_ENTRY_NAME_MAX);
+      return NULL;
+    }
   memcpy (r->name, p, strlen (p) + 1);
   set_label (ps, r->name, strlen (r->name));
   /* create_entry() takes these, but the instance's own files are there:
    * add_entry() always fails with EEXIST.  Refused here, before a kernel. */
   if (!strcmp (p, "register") || !strcmp (p, "status"))
-    return fail (ps, "name", "`%s` is the instance's own file", p), NULL;
+    {
+      fail (ps, "name", "`%s` is the instance's own file", p);
+      return NULL;
+    }
   p = s + 1;
   r->type = *p++;
   if (r->type != 'M' && r->type != 'E'
@@ -331,7 +367,10 @@ parse_name_type (struct parser *ps, char *p, unsigned kf, struct nsb_rule *r)
                                    : "M or E (this kernel has no B)"),
            NULL;
   if (*p++ != ps->del)
-    return fail (ps, "type", "one letter, then the delimiter"), NULL;
+    {
+      fail (ps, "type", "one letter, then the delimiter");
+      return NULL;
+    }
   if (r->type == 'B')
     return parse_bpf_fields (ps, p);
   if (r->type == 'M')
@@ -393,7 +432,7 @@ nsb_rule_parse (const char *s, size_t len, unsigned kf, struct nsb_rule *r,
 {
   struct parser *ps = calloc (1, sizeof (*ps));
   char *p;
-  int ret = -1;
+  int ret = -EINVAL; /* parse_name_type () failed */
 
   if (ps == NULL)
     return nsb_error_errno (err, "parse rule");
@@ -402,8 +441,8 @@ nsb_rule_parse (const char *s, size_t len, unsigned kf, struct nsb_rule *r,
   memset (r, 0, sizeof (*r));
   if (len < NSB_REGISTER_MIN || len > NSB_REGISTER_MAX)
     {
-      fail (ps, "length", "%zu bytes; the kernel takes %d to %d", len,
-            NSB_REGISTER_MIN, NSB_REGISTER_MAX);
+      ret = fail (ps, "length", "%zu bytes; the kernel takes %d to %d", len,
+                  NSB_REGISTER_MIN, NSB_REGISTER_MAX);
       goto out;
     }
   memcpy (ps->buf, s, len);
@@ -412,7 +451,7 @@ nsb_rule_parse (const char *s, size_t len, unsigned kf, struct nsb_rule *r,
   memset (ps->buf + len, ps->del, DELIM_PAD);
   if (flag_lookup (ps->del, kf) >= 0)
     {
-      fail (ps, "delimiter", "`%c` is a flag letter", ps->del);
+      ret = fail (ps, "delimiter", "`%c` is a flag letter", ps->del);
       goto out;
     }
   p = parse_name_type (ps, ps->buf + 1, kf, r);

@@ -152,7 +152,7 @@ nsb_target_run (struct nsb_target *t, nsb_target_op op, void *arg,
     sigaction (stop_signals[i], &fwd, &old[i]);
   sigprocmask (SIG_SETMASK, &saved, NULL);
   if (child < 0)
-    return -1;
+    return child;
   ret = parent_receive (fd, rep, err);
   close (fd);
   while (waitpid (child, &status, 0) < 0 && errno == EINTR)

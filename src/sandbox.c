@@ -77,15 +77,17 @@ map_helper_finish (struct map_helper *h, nsb_error_t *err)
 static int
 unshare_mapped (const char *uid_map, const char *gid_map, nsb_error_t *err)
 {
+  int ret;
   struct map_helper h;
 
-  if (map_helper_start (&h, uid_map, gid_map, err) < 0)
-    return -1;
+  ret = map_helper_start (&h, uid_map, gid_map, err);
+  if (ret < 0)
+    return ret;
   if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
     {
-      nsb_error_errno (err, "create a user and mount namespace");
+      ret = nsb_error_errno (err, "create a user and mount namespace");
       map_helper_finish (&h, NULL);
-      return -1;
+      return ret;
     }
   return map_helper_finish (&h, err);
 }
@@ -93,6 +95,7 @@ unshare_mapped (const char *uid_map, const char *gid_map, nsb_error_t *err)
 int
 nsb_sandbox_enter (bool keep_ids, nsb_error_t *err)
 {
+  int ret;
   static const char all[] = "0 0 4294967295\n";
   char map[64];
   uid_t uid = geteuid (); /* after unshare() they read as the overflow ids */
@@ -107,9 +110,9 @@ nsb_sandbox_enter (bool keep_ids, nsb_error_t *err)
                                  "(are unprivileged user namespaces "
                                  "enabled?)");
   snprintf (map, sizeof (map), "0 %u 1\n", (unsigned)uid);
-  if (write_proc_self ("/proc/self/uid_map", map, err) < 0
-      || write_proc_self ("/proc/self/setgroups", "deny", err) < 0)
-    return -1;
+  if ((ret = write_proc_self ("/proc/self/uid_map", map, err)) < 0
+      || (ret = write_proc_self ("/proc/self/setgroups", "deny", err)) < 0)
+    return ret;
   snprintf (map, sizeof (map), "0 %u 1\n", (unsigned)gid);
   return write_proc_self ("/proc/self/gid_map", map, err);
 }
@@ -119,13 +122,15 @@ nsb_sandbox_enter (bool keep_ids, nsb_error_t *err)
 static int
 identity_map (const char *file, char *out, size_t size, nsb_error_t *err)
 {
+  int ret;
   cleanup_free char *text = NULL;
   unsigned long long in, host, count;
   size_t used = 0;
   int n = 0;
 
-  if (nsb_read_file_at (AT_FDCWD, file, 0, 65536, &text, NULL, err) < 0)
-    return -1;
+  ret = nsb_read_file_at (AT_FDCWD, file, 0, 65536, &text, NULL, err);
+  if (ret < 0)
+    return ret;
   out[0] = '\0';
   for (const char *p = text;
        sscanf (p, "%llu %llu %llu%n", &in, &host, &count, &n) == 3; p += n)
@@ -143,11 +148,13 @@ int
 nsb_sandbox_lock (nsb_error_t *err)
 {
   char uid_map[8192], gid_map[8192];
+  int ret
+      = identity_map ("/proc/self/uid_map", uid_map, sizeof (uid_map), err);
 
-  if (identity_map ("/proc/self/uid_map", uid_map, sizeof (uid_map), err) < 0
-      || identity_map ("/proc/self/gid_map", gid_map, sizeof (gid_map), err)
-             < 0)
-    return -1;
+  if (ret == 0)
+    ret = identity_map ("/proc/self/gid_map", gid_map, sizeof (gid_map), err);
+  if (ret < 0)
+    return ret;
   if (unshare_mapped (uid_map, gid_map, err) < 0)
     return nsb_error_prefix (err, "lock the instance read-only");
   return 0;

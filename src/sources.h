@@ -14,21 +14,7 @@
 
 #include "error.h"
 #include "rule.h"
-
-#define NSB_SOURCE_MAX (1024 * 1024) /* a larger file is refused */
-
-/*
- * Rules in registration order.  Names are unique: a rule added under a name
- * the set already holds replaces it and moves to the end, as systemd-binfmt
- * deletes an entry and registers it again (and the kernel tries the newest
- * entry first).  A zeroed struct is an empty set.
- */
-struct nsb_ruleset
-{
-  size_t n;
-  struct nsb_rule *rules;
-  char **origins; /* "file:line" for each rule */
-};
+#include "ruleset.h"
 
 /* /etc, /run, /usr/local/lib, /usr/lib and /lib binfmt.d, NULL-terminated.
  * A directory that is one already listed (/lib -> usr/lib) is skipped. */
@@ -80,17 +66,5 @@ int nsb_ruleset_add_binfmtd_at (struct nsb_ruleset *set, int rootfd,
  */
 int nsb_ruleset_add_binfmts_file (struct nsb_ruleset *set, const char *path,
                                   unsigned kfeatures, nsb_error_t *err);
-
-/* Add one rule built in memory (already valid), from ORIGIN (e.g.
- * "--emulate aarch64"), replacing one of the same name. */
-int nsb_ruleset_add_rule (struct nsb_ruleset *set, const struct nsb_rule *rule,
-                          const char *origin, nsb_error_t *err);
-
-/* The rule called NAME, or NULL. */
-const struct nsb_rule *nsb_ruleset_find (const struct nsb_ruleset *set,
-                                         const char *name);
-
-/* Free what SET holds and leave it empty. */
-void nsb_ruleset_free (struct nsb_ruleset *set);
 
 #endif

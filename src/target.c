@@ -80,6 +80,7 @@ target_open_common (struct nsb_target *t, const char *proc, nsb_error_t *err)
 int
 nsb_target_open_pid (pid_t pid, struct nsb_target *t, nsb_error_t *err)
 {
+  int ret;
   char proc[32];
 
   target_init (t);
@@ -89,39 +90,33 @@ nsb_target_open_pid (pid_t pid, struct nsb_target *t, nsb_error_t *err)
   t->pidfd = sys_pidfd_open (pid);
   if (t->pidfd < 0)
     {
-      int ret = nsb_error_errno (err, "pid %d", (int)pid);
+      ret = nsb_error_errno (err, "pid %d", (int)pid);
       nsb_target_close (t);
       return ret;
     }
   /* install.bats reuses the pid here, before /proc/PID is opened. */
   nsb_test_point ("target-pidfd");
   snprintf (proc, sizeof (proc), "/proc/%d", (int)pid);
-  if (target_open_common (t, proc, err) < 0)
-    {
-      nsb_target_close (t);
-      return -1;
-    }
+  ret = target_open_common (t, proc, err);
   /* Opened after the pidfd: if the process is still alive, /proc/PID was
    * the process the pidfd names, not a successor that reused the pid. */
-  if (syscall (SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
-    {
-      nsb_error_errno (err, "pid %d exited while being opened", (int)pid);
-      nsb_target_close (t);
-      return -1;
-    }
-  return 0;
+  if (ret == 0 && syscall (SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
+    ret = nsb_error_errno (err, "pid %d exited while being opened", (int)pid);
+  if (ret < 0)
+    nsb_target_close (t);
+  return ret;
 }
 
 int
 nsb_target_open_self (struct nsb_target *t, nsb_error_t *err)
 {
+  int ret;
+
   target_init (t);
-  if (target_open_common (t, "/proc/self", err) < 0)
-    {
-      nsb_target_close (t);
-      return -1;
-    }
-  return 0;
+  ret = target_open_common (t, "/proc/self", err);
+  if (ret < 0)
+    nsb_target_close (t);
+  return ret;
 }
 
 /* After entering the target's mount namespace: its root directory, if
@@ -158,6 +153,7 @@ enter_mntns (struct nsb_target *t, nsb_error_t *err)
 int
 nsb_target_enter (struct nsb_target *t, nsb_error_t *err)
 {
+  int ret;
   cleanup_close int self = open ("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
   struct stat a, b;
   bool same_userns = self >= 0 && fstat (self, &a) == 0
@@ -168,8 +164,9 @@ nsb_target_enter (struct nsb_target *t, nsb_error_t *err)
     return enter_mntns (t, err);
   if (setns (t->mntns_fd, CLONE_NEWNS) == 0)
     {
-      if (reopen_root (t, err) < 0)
-        return -1;
+      ret = reopen_root (t, err);
+      if (ret < 0)
+        return ret;
       if (setns (t->userns_fd, CLONE_NEWUSER) < 0)
         return nsb_error_errno (err, "enter the target's user namespace");
       return 0;

@@ -133,7 +133,7 @@ nsb_read_file_at (int dirfd, const char *path, unsigned long long resolve,
   cleanup_close int fd = nsb_open_regular (dirfd, path, resolve, err);
 
   if (fd < 0)
-    return -1;
+    return fd;
   if (nsb_read_fd (fd, max, out, len, err) < 0)
     return nsb_error_prefix (err, "`%s`", path);
   return 0;

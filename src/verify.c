@@ -167,6 +167,7 @@ verify_bound (const struct nsb_entry *e, int root_fd, int host_root_fd,
               enum nsb_verify_level level, struct nsb_report *rep,
               nsb_error_t *err)
 {
+  int ret;
   cleanup_free struct nsb_rule *r = malloc (sizeof (*r));
   struct nsb_check c = { .status = NSB_CHECK_UNVERIFIED };
 
@@ -201,8 +202,9 @@ verify_bound (const struct nsb_entry *e, int root_fd, int host_root_fd,
                     used ? "; through " : "through ",
                     nsb_handler_describe (e->rule.interpreter));
         }
-      if (nsb_report_add (rep, &c, err) < 0)
-        return -1;
+      ret = nsb_report_add (rep, &c, err);
+      if (ret < 0)
+        return ret;
     }
   return 0;
 }

@@ -256,6 +256,7 @@ emulator_override (const struct options *o, const struct nsb_arch *a)
 static int
 build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
 {
+  int ret;
   unsigned kf = NSB_KF_LINUX_7_3;
 
   for (size_t i = 0; i < o->n_emulators; i++)
@@ -270,8 +271,8 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
             strndup (o->emulators[i], (size_t)(eq - o->emulators[i])));
     }
   /* `all` first: a named architecture (and its --emulator) replaces it. */
-  if (o->emulate_all && nsb_ruleset_add_all_arches (set, err) < 0)
-    return -1;
+  if (o->emulate_all && (ret = nsb_ruleset_add_all_arches (set, err)) < 0)
+    return ret;
   for (size_t i = 0; i < o->n_emulate; i++)
     {
       const struct nsb_arch *a = nsb_catalog_lookup (o->emulate[i]);
@@ -280,14 +281,16 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
                               "unknown architecture `%s` (see "
                               "nsbinfmt catalog)",
                               o->emulate[i]);
-      if (nsb_ruleset_add_arch (set, a, emulator_override (o, a), err) < 0)
-        return -1;
+      ret = nsb_ruleset_add_arch (set, a, emulator_override (o, a), err);
+      if (ret < 0)
+        return ret;
     }
-  if (o->n_rules_files && nsb_kernel_dialect (&kf, err) < 0)
-    return -1;
+  if (o->n_rules_files && (ret = nsb_kernel_dialect (&kf, err)) < 0)
+    return ret;
   for (size_t i = 0; i < o->n_rules_files; i++)
-    if (nsb_ruleset_add_file (set, o->rules_files[i], kf, err) < 0)
-      return -1;
+    ret = nsb_ruleset_add_file (set, o->rules_files[i], kf, err);
+  if (ret < 0)
+    return ret;
   if (set->n == 0 && !o->origin)
     return nsb_error_set (err, EINVAL,
                           "nothing to install: give --emulate, "

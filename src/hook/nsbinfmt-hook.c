@@ -51,8 +51,9 @@ install (struct hook *h, nsb_error_t *err)
   char refs[PATH_MAX];
   int ret = 0;
 
-  if (nsb_target_open_pid (h->st.pid, &t, err) < 0)
-    return -1;
+  ret = nsb_target_open_pid (h->st.pid, &t, err);
+  if (ret < 0)
+    return ret;
   t.root_path = h->cfg.root;
   /* In a shared instance, record the references (by rule: a selector's
    * entry binds its rules' emulators under their names) before
@@ -92,33 +93,38 @@ install (struct hook *h, nsb_error_t *err)
 static int
 poststop (struct hook *h, nsb_error_t *err)
 {
+  int ret;
   char refs[PATH_MAX];
 
-  if (nsb_refs_dir (refs, sizeof (refs), err) < 0)
-    return -1;
+  ret = nsb_refs_dir (refs, sizeof (refs), err);
+  if (ret < 0)
+    return ret;
   return nsb_refs_drop (refs, h->st.id, err);
 }
 
 static int
 hook_main (struct hook *h, nsb_error_t *err)
 {
+  int ret;
   cleanup_free char *input = NULL;
   char needs[sizeof (h->why) + 300];
   size_t len;
 
   if (nsb_read_fd (STDIN_FILENO, NSB_OCI_JSON_MAX, &input, &len, err) < 0)
     return nsb_error_prefix (err, "the OCI state on stdin");
-  if (nsb_oci_state_parse (input, len, &h->st, err) < 0)
-    return -1;
+  ret = nsb_oci_state_parse (input, len, &h->st, err);
+  if (ret < 0)
+    return ret;
   if (strcmp (h->st.status, "stopped") == 0)
     return poststop (h, err);
-  if (nsb_oci_config_load (h->st.bundle, &h->cfg, err) < 0
-      || nsb_oci_policy (&h->cfg, &h->pol, err) < 0)
-    return -1;
+  if ((ret = nsb_oci_config_load (h->st.bundle, &h->cfg, err)) < 0
+      || (ret = nsb_oci_policy (&h->cfg, &h->pol, err)) < 0)
+    return ret;
   h->warn_only = !h->pol.fail;
-  if (nsb_oci_decide (&h->cfg, &h->pol, &h->set, h->why, sizeof (h->why), err)
-      < 0)
-    return -1;
+  ret = nsb_oci_decide (&h->cfg, &h->pol, &h->set, h->why, sizeof (h->why),
+                        err);
+  if (ret < 0)
+    return ret;
   if (h->set.n == 0 && !h->pol.origin)
     return 0;
   if (install (h, err) == 0)

@@ -19,6 +19,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "bundle.h"
+#include "runtime/args.h"
 #include "util.h"
 
 #define OPT_RUNTIME "--nsbinfmt-runtime="
@@ -154,9 +155,15 @@ main (int argc, char **argv)
   int n = 1, cmd;
 
   if (argc == 2 && (!strcmp (argv[1], "--help") || !strcmp (argv[1], "-h")))
-    return usage (), 0;
+    {
+      usage ();
+      return 0;
+    }
   if (args == NULL)
-    return perror ("nsbinfmt-runtime"), 1;
+    {
+      perror ("nsbinfmt-runtime");
+      return 1;
+    }
   /* Ours go; everything else, known or not, goes on as it came. */
   for (int i = 1; i < argc; i++)
     if (strncmp (argv[i], OPT_RUNTIME, strlen (OPT_RUNTIME)) == 0)

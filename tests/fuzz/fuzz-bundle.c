@@ -46,8 +46,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       if (nsb_read_file_at (fd, "config.json", 0, 64 << 20, &out, &len, NULL)
           < 0)
         abort ();
-      v = nsb_json_parse (out, len, "rewritten", NULL);
-      if (v == NULL || strstr (out, "/fuzz/hook") == NULL)
+      if (nsb_json_parse (out, len, "rewritten", &v, NULL) < 0
+          || strstr (out, "/fuzz/hook") == NULL)
         abort ();
       yajl_tree_free (v);
     }

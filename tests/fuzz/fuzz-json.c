@@ -37,9 +37,9 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   struct nsb_oci_state st;
-  yajl_val v = nsb_json_parse ((const char *)data, size, "fuzz", NULL);
+  yajl_val v;
 
-  if (v != NULL)
+  if (nsb_json_parse ((const char *)data, size, "fuzz", &v, NULL) == 0)
     check (v, 1);
   yajl_tree_free (v);
   nsb_oci_state_parse ((const char *)data, size, &st, NULL);

@@ -11,6 +11,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "bundle.h"
+#include "runtime/args.h"
 #include "tap.h"
 #include "util.h"
 
