@@ -34,64 +34,45 @@ static const char usage_text[]
       "Commands:\n"
       "  run [RULES] [INSTALL] -- CMD [ARG]...\n"
       "                 make a user and mount namespace, give it its own\n"
-      "                 binfmt_misc instance with the emulators, exec CMD in "
-      "it\n"
+      "                 binfmt_misc instance with the emulators, exec CMD in it\n"
       "  install --pid PID [RULES] [INSTALL]\n"
-      "                 give PID's user namespace its instance (never the "
-      "host's)\n"
+      "                 give PID's user namespace its instance (never the host's)\n"
       "  status [--pid PID] [--json]     list the entries of an instance\n"
       "  verify [--pid PID] [--level L] [--json]\n"
-      "                 check every entry; run a probe through it (exit 1: "
-      "failed)\n"
+      "                 check every entry; run a probe through it (exit 1: failed)\n"
       "  remove [--pid PID] (NAME | --all)\n"
-      "  catalog [--json]                the architectures and the host's "
-      "emulators\n"
-      "  check-kernel [--json]           what this kernel's binfmt_misc can "
-      "do\n"
-      "  pin                             as root: load the bpf selector and "
-      "the\n"
-      "                 $ORIGIN loader once and pin them in bpffs, so that "
-      "any\n"
+      "  catalog [--json]                the architectures and the host's emulators\n"
+      "  check-kernel [--json]           what this kernel's binfmt_misc can do\n"
+      "  pin                             as root: load the bpf selector and the\n"
+      "                 $ORIGIN loader once and pin them in bpffs, so that any\n"
       "                 user can attach them in a user namespace of its own\n"
-      "  unpin                           remove those pins (entries keep "
-      "theirs)\n"
-      "  relocate BINARY --interp PATH   rewrite BINARY's PT_INTERP in "
-      "place\n"
+      "  unpin                           remove those pins (entries keep theirs)\n"
+      "  relocate BINARY --interp PATH   rewrite BINARY's PT_INTERP in place\n"
       "                 (absolute, or $ORIGIN/... for the $ORIGIN loader)\n"
       "  nix-pre-build-hook DRV [CHROOT]\n"
-      "                 Nix's pre-build-hook: the static emulator as an "
-      "extra\n"
+      "                 Nix's pre-build-hook: the static emulator as an extra\n"
       "                 sandbox path for a derivation of an emulated system\n"
       "\n"
       "RULES (repeatable):\n"
       "  -e, --emulate ARCH     an architecture by any name (aarch64, arm64,\n"
       "                         linux/arm64, aarch64-linux), or `all`\n"
-      "  -E, --emulator ARCH=PATH  use PATH as ARCH's emulator (implies -e "
-      "ARCH)\n"
-      "  -r, --rules FILE       register strings, one per line (binfmt.d "
-      "format)\n"
+      "  -E, --emulator ARCH=PATH  use PATH as ARCH's emulator (implies -e ARCH)\n"
+      "  -r, --rules FILE       register strings, one per line (binfmt.d format)\n"
       "INSTALL:\n"
-      "  -l, --level none|static|probe  verification (run: static; install: "
-      "probe)\n"
-      "  -w, --writable         leave the instance writable (default: "
-      "read-only)\n"
+      "  -l, --level none|static|probe  verification (run: static; install: probe)\n"
+      "  -w, --writable         leave the instance writable (default: read-only)\n"
       "  -k, --keep-ids         run, as root: map every host id to itself in\n"
-      "                         the new user namespace (nix-daemon, "
-      "nix-build)\n"
-      "  -m, --mountpoint PATH  where in the target "
-      "(default " NSB_DEFAULT_MOUNTPOINT ")\n"
-      "  -H, --handler auto|magic|bpf  one magic entry per rule, or one B "
-      "entry\n"
-      "                         backed by the bpf selector (Linux >= 7.3, "
-      "root);\n"
-      "                         auto: the selector where it loads "
-      "(default)\n"
-      "      --origin           also the $ORIGIN loader: native binaries "
-      "whose\n"
-      "                         PT_INTERP is $ORIGIN/... run with it "
-      "resolved\n"
-      "                         against their directory (Linux >= 7.3, "
-      "root)\n"
+      "                         the new user namespace (nix-daemon, nix-build)\n"
+      /* one line of help, one line of code: even with a macro in it */
+      /* clang-format off */
+      "  -m, --mountpoint PATH  where in the target (default " NSB_DEFAULT_MOUNTPOINT ")\n"
+      /* clang-format on */
+      "  -H, --handler auto|magic|bpf  one magic entry per rule, or one B entry\n"
+      "                         backed by the bpf selector (Linux >= 7.3, root);\n"
+      "                         auto: the selector where it loads (default)\n"
+      "      --origin           also the $ORIGIN loader: native binaries whose\n"
+      "                         PT_INTERP is $ORIGIN/... run with it resolved\n"
+      "                         against their directory (Linux >= 7.3, root)\n"
       "\n"
       "See nsbinfmt(1).\n";
 
@@ -262,8 +243,7 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
       const char *eq = strchr (o->emulators[i], '=');
       if (eq == NULL || eq[1] != '/')
         return nsb_error_set (err, EINVAL,
-                              "--emulator takes ARCH=/ABSOLUTE/"
-                              "PATH, not `%s`",
+                              "--emulator takes ARCH=/ABSOLUTE/PATH, not `%s`",
                               o->emulators[i]);
       push (&o->emulate, &o->n_emulate,
             strndup (o->emulators[i], (size_t)(eq - o->emulators[i])));
@@ -275,10 +255,9 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
     {
       const struct nsb_arch *a = nsb_catalog_lookup (o->emulate[i]);
       if (a == NULL)
-        return nsb_error_set (err, EINVAL,
-                              "unknown architecture `%s` (see "
-                              "nsbinfmt catalog)",
-                              o->emulate[i]);
+        return nsb_error_set (
+            err, EINVAL, "unknown architecture `%s` (see nsbinfmt catalog)",
+            o->emulate[i]);
       if (nsb_ruleset_add_arch (set, a, emulator_override (o, a), err) < 0)
         return -1;
     }
@@ -288,9 +267,9 @@ build_rules (struct options *o, struct nsb_ruleset *set, nsb_error_t *err)
     if (nsb_ruleset_add_file (set, o->rules_files[i], kf, err) < 0)
       return -1;
   if (set->n == 0 && !o->origin)
-    return nsb_error_set (err, EINVAL,
-                          "nothing to install: give --emulate, "
-                          "--emulator, --rules or --origin");
+    return nsb_error_set (
+        err, EINVAL,
+        "nothing to install: give --emulate, --emulator, --rules or --origin");
   return 0;
 }
 
@@ -547,9 +526,9 @@ cmd_pin (void)
 
   if (!nsb_kernel_may_have_handlers ())
     {
-      nsb_error_set (&err, ENOTSUP,
-                     "pin: the handlers need Linux >= 7.3 with "
-                     "CONFIG_BINFMT_MISC_BPF");
+      nsb_error_set (
+          &err, ENOTSUP,
+          "pin: the handlers need Linux >= 7.3 with CONFIG_BINFMT_MISC_BPF");
       die (err, 1);
     }
   for (size_t i = 0; i < sizeof (handlers) / sizeof (handlers[0]); i++)
