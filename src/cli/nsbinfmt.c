@@ -76,6 +76,13 @@ static const char usage_text[]
       "\n"
       "See nsbinfmt(1).\n";
 
+/* getopt values of the options that have no short letter. */
+enum
+{
+  ARG_INTERP = 0x100,
+  ARG_ORIGIN,
+};
+
 struct options
 {
   pid_t pid;
@@ -148,8 +155,8 @@ parse_options (int argc, char **argv, bool in_order, struct options *o)
     { "mountpoint", required_argument, NULL, 'm' },
     { "keep-ids", no_argument, NULL, 'k' },
     { "handler", required_argument, NULL, 'H' },
-    { "interp", required_argument, NULL, 'i' },
-    { "origin", no_argument, NULL, 'o' },
+    { "interp", required_argument, NULL, ARG_INTERP },
+    { "origin", no_argument, NULL, ARG_ORIGIN },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -200,10 +207,10 @@ parse_options (int argc, char **argv, bool in_order, struct options *o)
       case 'k':
         o->keep_ids = true;
         break;
-      case 'i':
+      case ARG_INTERP:
         o->interp = optarg;
         break;
-      case 'o':
+      case ARG_ORIGIN:
         o->origin = true;
         break;
       case 'H':
