@@ -60,24 +60,6 @@ nsb_handler_build_id (const void *object, size_t size)
   return h;
 }
 
-const char *
-nsb_pin_dir (void)
-{
-  const char *d = getenv ("NSBINFMT_PIN_DIR");
-
-  return d != NULL && d[0] == '/' ? d : NSB_PIN_DIR_DEFAULT;
-}
-
-void
-nsb_pinned_close (struct nsb_pinned *p)
-{
-  if (p->ops_fd >= 0)
-    close (p->ops_fd);
-  p->ops_fd = -1;
-  free (p->rodata);
-  p->rodata = NULL;
-}
-
 /* Its pin, opened and checked, and serving ARG. */
 static int
 use_pin (const struct nsb_handler_kind *kind, const void *arg,

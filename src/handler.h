@@ -6,7 +6,7 @@
  * namespace of the process that registers the B entry that uses it; then
  * kept alive by that entry alone.
  *
- * What needs libbpf is in handler-bpf.c, pin.c and each handler's *-bpf.c;
+ * What needs libbpf is in handler-bpf.c, pin-bpf.c and each handler's *-bpf.c;
  * a build without it links nobpf.c instead, whose every function says so.
  */
 #ifndef NSB_HANDLER_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A build without libbpf (configure --without-bpf, and the static CLI for
- * build sandboxes): what handler-bpf.c, pin.c, selector-bpf.c and
+ * build sandboxes): what handler-bpf.c, pin-bpf.c, selector-bpf.c and
  * origin-bpf.c do with libbpf, each a refusal that says so.  No handler is
  * ever loaded or opened, so none is attached, destroyed or pinned.
  */

@@ -328,7 +328,7 @@ test_odd_files (void)
   cleanup_error nsb_error_t e = NULL, e2 = NULL, e3 = NULL, e4 = NULL;
 
   rc = nsb_ruleset_add_file (&set, at ("t5/missing.conf"), KF, &e);
-  tap_ok (rc < 0 && e->status == ENOENT && contains (e, "missing.conf"),
+  tap_ok (rc == -ENOENT && e->status == ENOENT && contains (e, "missing.conf"),
           "a missing file is an error: %s", e ? e->msg : "no error");
   rc = nsb_ruleset_add_binfmtd (&set, none, KF, &e2);
   tap_ok (rc == 0 && set.n == 0, "missing directories are skipped");
@@ -529,8 +529,8 @@ test_binfmts_errors (void)
       put (rel, c->text, -1);
       int rc = nsb_ruleset_add_binfmts_file (&set, at (rel), KF, &e);
 
-      tap_ok (rc < 0 && contains (e, c->needle) && e->status == c->status
-                  && set.n == 1,
+      tap_ok (rc == -c->status && contains (e, c->needle)
+                  && e->status == c->status && set.n == 1,
               "binfmts %s: %s", c->name, e ? e->msg : "accepted");
     }
   nsb_ruleset_free (&set);
