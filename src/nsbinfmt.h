@@ -126,8 +126,8 @@ extern "C"
                                   nsbinfmt_error **err);
   NSBINFMT_API void nsbinfmt_names_free (char **names);
 
-  /* Remove the entry NAME, or every entry when NAME is NULL.  A read-only
-   * instance stays writable from outside: this works on what install left. */
+  /* Remove the entry NAME, or every entry when NAME is NULL: from outside
+   * the target, so also from the read-only instance install leaves. */
   NSBINFMT_API int nsbinfmt_remove (nsbinfmt_target *target,
                                     const char *mountpoint, const char *name,
                                     nsbinfmt_error **err);
