@@ -45,7 +45,8 @@ extern "C"
 #define NSBINFMT_DEFAULT_MOUNTPOINT "/proc/sys/fs/binfmt_misc"
 
   /* What failed and why: one line, no trailing newline, and the errno
-   * value (0 when the failure has none). */
+   * value (never 0: a failure without one is EIO); the function that
+   * failed returned its negative. */
   typedef struct nsbinfmt_error nsbinfmt_error;
 
   NSBINFMT_API const char *nsbinfmt_error_message (const nsbinfmt_error *e);

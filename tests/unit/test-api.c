@@ -30,12 +30,12 @@ foreign (void)
                                                            : "aarch64";
 }
 
-/* Did the call fail with errno STATUS and a message naming WORD?  Frees
- * the error. */
+/* Did the call fail with -STATUS, its error saying errno STATUS and naming
+ * WORD?  Frees the error. */
 static bool
 failed (int ret, nsbinfmt_error **err, int status, const char *word)
 {
-  bool ok = ret < 0 && *err != NULL && nsbinfmt_error_errno (*err) == status
+  bool ok = ret == -status && *err != NULL && nsbinfmt_error_errno (*err) == status
             && strstr (nsbinfmt_error_message (*err), word) != NULL;
 
   if (*err != NULL)
@@ -74,7 +74,7 @@ test_rules (void)
                                                ":bad:X::x::/bin/true:", &err),
                   &err, EINVAL, "bad"),
           "a malformed register string: EINVAL");
-  tap_ok (nsbinfmt_rules_add_register (rules, "vax", NULL) < 0,
+  tap_ok (nsbinfmt_rules_add_register (rules, "vax", NULL) == -EINVAL,
           "a failure without ERR only returns");
   tap_ok (nsbinfmt_rules_add_register (rules, ":demo:E::nsbdemo::/bin/true:\n",
                                        &err)
