@@ -35,7 +35,8 @@ foreign (void)
 static bool
 failed (int ret, nsbinfmt_error **err, int status, const char *word)
 {
-  bool ok = ret == -status && *err != NULL && nsbinfmt_error_errno (*err) == status
+  bool ok = ret == -status && *err != NULL
+            && nsbinfmt_error_errno (*err) == status
             && strstr (nsbinfmt_error_message (*err), word) != NULL;
 
   if (*err != NULL)
