@@ -32,25 +32,64 @@ host_uid (void)
   return -1;
 }
 
+/* A directory no other user can have prepared for this one: a directory
+ * (not a link to one) of this process's uid, that nobody else may write. */
+static bool
+is_own_private_dir (const char *path)
+{
+  struct stat st;
+
+  return lstat (path, &st) == 0 && S_ISDIR (st.st_mode)
+         && st.st_uid == geteuid () && (st.st_mode & 022) == 0;
+}
+
+/* Where podman keeps a rootless user's runtime files when it has no
+ * XDG_RUNTIME_DIR (hooks get none): /run/user/UID if that is the user's
+ * own, else $TMPDIR/podman-run-UID (made 0700 if missing), which must be
+ * the user's own too.  There is no login session in a CI runner, a
+ * container or after su, so no /run/user/UID. */
+static int
+user_runtime_dir (long uid, char *out, size_t size, nsb_error_t *err)
+{
+  const char *tmp = getenv ("TMPDIR");
+
+  snprintf (out, size, "/run/user/%ld", uid);
+  if (is_own_private_dir (out))
+    return 0;
+  snprintf (out, size, "%s/podman-run-%ld",
+            tmp != NULL && tmp[0] == '/' ? tmp : "/tmp", uid);
+  if (mkdir (out, 0700) < 0 && errno != EEXIST)
+    return nsb_error_errno (err, "mkdir %s", out);
+  if (is_own_private_dir (out))
+    return 0;
+  return nsb_error_set (err, EPERM,
+                        "neither /run/user/%ld nor %s is a directory of this "
+                        "user's that no other user may write",
+                        uid, out);
+}
+
 int
 nsb_refs_dir (char *out, size_t size, nsb_error_t *err)
 {
   const char *env = getenv ("NSBINFMT_STATE_DIR");
+  char base[PATH_MAX];
   struct stat st;
   long uid = host_uid ();
-  int n;
+  int n, ret;
 
   if (stat ("/proc/self/ns/user", &st) < 0)
     return nsb_error_errno (err, "/proc/self/ns/user");
   if (env && *env)
-    n = snprintf (out, size, "%s/%lu", env, (unsigned long)st.st_ino);
+    snprintf (base, sizeof (base), "%s", env);
   else if (uid == 0)
-    n = snprintf (out, size, "/run/nsbinfmt/%lu", (unsigned long)st.st_ino);
-  else if (uid > 0)
-    n = snprintf (out, size, "/run/user/%ld/nsbinfmt/%lu", uid,
-                  (unsigned long)st.st_ino);
-  else
+    snprintf (base, sizeof (base), "/run/nsbinfmt");
+  else if (uid < 0)
     return nsb_error_set (err, ENOENT, "no host uid for this process");
+  else if ((ret = user_runtime_dir (uid, base, sizeof (base), err)) < 0)
+    return ret;
+  else
+    strncat (base, "/nsbinfmt", sizeof (base) - strlen (base) - 1);
+  n = snprintf (out, size, "%s/%lu", base, (unsigned long)st.st_ino);
   return n > 0 && (size_t)n < size
              ? 0
              : nsb_error_set (err, ENAMETOOLONG, "state directory");

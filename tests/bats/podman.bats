@@ -148,6 +148,61 @@ rootless_teardown() {
 	[ "$refs" -eq 0 ]
 }
 
+# Rootless podman with no login session (a CI runner, a container, su):
+# no /run/user/UID and no XDG_RUNTIME_DIR.  podman then keeps its files in
+# /tmp/podman-run-UID, and so does the hook.
+rl_nosession() {
+	(cd / && runuser -u "$RL_USER" -- env -u XDG_RUNTIME_DIR HOME="$RL_STORE" \
+		podman $(podman_flags "$RL_STORE") --hooks-dir "$HOOKS" "$@")
+}
+nosession_teardown() {
+	rl_nosession rm -a -f -t 0 >/dev/null 2>&1 || true
+	rm -rf "/tmp/podman-run-$RL_UID"
+	rootless_teardown
+}
+
+@test "rootless podman without a login session: the hook keeps its books where podman does" {
+	rootless_setup
+	rm -rf "/run/user/$RL_UID" "/tmp/podman-run-$RL_UID"
+	run rl_nosession run -d --name nsb-arm --runtime runc --network none --platform linux/arm64 "$LAYOUT" sleep 3600
+	[ "$status" -eq 0 ] || { echo "$output" >&2; nosession_teardown; return 1; }
+	run rl_nosession exec nsb-arm uname -m
+	local arm=$output during after try
+	during=$(find "/tmp/podman-run-$RL_UID/nsbinfmt" -mindepth 2 2>/dev/null | wc -l)
+	rl_nosession rm -f -t 0 nsb-arm >/dev/null 2>&1
+	for try in $(seq 600); do
+		after=$(find "/tmp/podman-run-$RL_UID/nsbinfmt" -mindepth 2 2>/dev/null | wc -l)
+		[ "$after" -ne 0 ] || break
+		sleep 0.1
+	done
+	local made_run_user=no
+	[ ! -e "/run/user/$RL_UID" ] || made_run_user=yes
+	nosession_teardown
+	[ "$arm" = aarch64 ] || { echo "arm: $arm" >&2; return 1; }
+	[ "$during" -ge 1 ] || { echo "no reference in /tmp/podman-run-$RL_UID/nsbinfmt" >&2; return 1; }
+	[ "$after" -eq 0 ] || { echo "$after references left" >&2; return 1; }
+	[ "$made_run_user" = no ]
+}
+
+@test "rootless podman without a login session: a podman-run directory another user prepared is refused" {
+	rootless_setup
+	rm -rf "/run/user/$RL_UID" "/tmp/podman-run-$RL_UID"
+	# root's, and writable by all: podman would pass it by too.  podman
+	# itself is given a runtime directory of its own (a hook sees no
+	# XDG_RUNTIME_DIR), so that only the hook meets this one.
+	mkdir -m 1777 "/tmp/podman-run-$RL_UID"
+	runuser -u "$RL_USER" -- mkdir -m 700 "$RL_STORE/xdg"
+	run env XDG="$RL_STORE/xdg" bash -c "cd / && runuser -u '$RL_USER' -- env XDG_RUNTIME_DIR=\"\$XDG\" HOME='$RL_STORE' \
+		podman $(podman_flags "$RL_STORE") --hooks-dir '$HOOKS' run $RUNFLAGS --platform linux/arm64 '$LAYOUT' uname -m"
+	local left
+	left=$(find "/tmp/podman-run-$RL_UID" -mindepth 1 | wc -l)
+	nosession_teardown
+	[ "$status" -ne 0 ] || { echo "ran: $output" >&2; return 1; }
+	[[ "$output" == *"nsbinfmt-hook: "*"podman-run-$RL_UID is a directory of this user's that no other user may write"* ]] ||
+		{ echo "$output" >&2; return 1; }
+	[ "$left" -eq 0 ]
+}
+
 @test "podman build --platform linux/arm64 runs RUN steps through the hook" {
 	rootless_setup
 	local ctx="$NSB_BIN_DIR/ctx"
