@@ -66,6 +66,13 @@ static const struct verb verbs[] = {
     .args = "[--json]",
     .run = verb_check_kernel,
     .help = "what this kernel's binfmt_misc can do" },
+  { .name = "host-table",
+    .args = "[show|mask|unmask] [--root DIR] [--json]",
+    .max_args = 1,
+    .run = verb_host_table,
+    .help = "the qemu emulators the host's own table\n"
+            "holds, for every process; mask: stop\n"
+            "systemd-binfmt registering them at boot" },
   { .name = "pin",
     .args = "",
     .run = verb_pin,

@@ -16,6 +16,7 @@ enum
 {
   ARG_INTERP = 0x100,
   ARG_ORIGIN,
+  ARG_ROOT,
 };
 
 static const struct option longopts[] = {
@@ -32,6 +33,7 @@ static const struct option longopts[] = {
   { "handler", required_argument, NULL, 'H' },
   { "interp", required_argument, NULL, ARG_INTERP },
   { "origin", no_argument, NULL, ARG_ORIGIN },
+  { "root", required_argument, NULL, ARG_ROOT },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -155,6 +157,9 @@ set_option (int c, char *arg, struct options *o)
       return 0;
     case ARG_INTERP:
       o->interp = arg;
+      return 0;
+    case ARG_ROOT:
+      o->root = arg;
       return 0;
     case 'H':
       if (nsb_handler_mode_parse (arg, &o->handler, NULL) < 0)

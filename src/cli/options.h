@@ -20,6 +20,7 @@ struct options
   enum nsb_handler_mode handler;
   const char *mountpoint;
   const char *interp; /* relocate --interp */
+  const char *root;   /* host-table --root */
   char **emulate;
   size_t n_emulate;
   char **rules_files;

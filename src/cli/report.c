@@ -189,8 +189,29 @@ struct feature_line
   const char *missing;
 };
 
+/* The emulators of the host's own table: a line, or -1 in JSON when it is
+ * not mounted here (nothing registered through it) or was not read. */
+static void
+print_host_emulators (yajl_gen g, const struct nsb_host_table *ht)
+{
+  bool known = ht != NULL && ht->mounted;
+
+  if (g)
+    {
+      jkey (g, "host_emulators");
+      yajl_gen_integer (g, known ? (long long)ht->n_live : -1);
+    }
+  else if (known && ht->n_live > 0)
+    printf ("host table: %zu qemu emulators registered for every process "
+            "(nsbinfmt host-table)\n",
+            ht->n_live);
+  else if (known)
+    printf ("host table: no qemu emulator registered host-wide\n");
+}
+
 int
-print_kernel (const struct nsb_kernel *k, bool json)
+print_kernel (const struct nsb_kernel *k, const struct nsb_host_table *ht,
+              bool json)
 {
   static const char bpf_why[]
       = "needs Linux >= 7.3 with CONFIG_BINFMT_MISC_BPF";
@@ -236,12 +257,73 @@ print_kernel (const struct nsb_kernel *k, bool json)
       else
         printf ("no   %s: %s\n", lines[i].what, lines[i].missing);
     }
+  if (!g && k->max_interpreters >= 0)
+    printf ("     max_binfmt_misc_interpreters = %ld\n", k->max_interpreters);
+  print_host_emulators (g, ht);
   if (g)
     {
       yajl_gen_map_close (g);
       json_end (g);
     }
-  else if (k->max_interpreters >= 0)
-    printf ("     max_binfmt_misc_interpreters = %ld\n", k->max_interpreters);
   return k->private_instances ? 0 : 1;
+}
+
+static const char *const host_states[]
+    = { "registered", "masked", "overridden" };
+
+static void
+host_table_json (const struct nsb_host_table *ht, bool live)
+{
+  yajl_gen g = json_begin ();
+
+  yajl_gen_map_open (g);
+  if (live)
+    {
+      jb (g, "mounted", ht->mounted);
+      jkey (g, "registered");
+      yajl_gen_array_open (g);
+      for (size_t i = 0; i < ht->n_live; i++)
+        yajl_gen_string (g, (const unsigned char *)ht->live[i],
+                         strlen (ht->live[i]));
+      yajl_gen_array_close (g);
+    }
+  jkey (g, "boot");
+  yajl_gen_array_open (g);
+  for (size_t i = 0; i < ht->n_files; i++)
+    {
+      yajl_gen_map_open (g);
+      js (g, "file", ht->files[i].name);
+      js (g, "state", host_states[ht->files[i].state]);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_array_close (g);
+  yajl_gen_map_close (g);
+  json_end (g);
+}
+
+void
+print_host_table (const struct nsb_host_table *ht, bool live, bool json)
+{
+  size_t at_boot = 0;
+
+  if (json)
+    return host_table_json (ht, live);
+  if (live && !ht->mounted)
+    printf ("host table: not mounted here: nothing registered through it\n");
+  else if (live)
+    {
+      printf ("host table: %zu emulator%s registered for every process on "
+              "this host%s",
+              ht->n_live, ht->n_live == 1 ? "" : "s", ht->n_live ? ":" : "");
+      for (size_t i = 0; i < ht->n_live; i++)
+        printf (" %s", ht->live[i]);
+      putchar ('\n');
+    }
+  for (size_t i = 0; i < ht->n_files; i++)
+    at_boot += ht->files[i].state == NSB_HOST_REGISTERED;
+  printf ("at boot: systemd-binfmt registers %zu of %zu emulator files "
+          "host-wide\n",
+          at_boot, ht->n_files);
+  for (size_t i = 0; i < ht->n_files; i++)
+    printf ("%-10s  %s\n", host_states[ht->files[i].state], ht->files[i].name);
 }

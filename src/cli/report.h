@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "hosttable.h"
 #include "kernel.h"
 #include "rule.h"
 #include "verify.h"
@@ -14,7 +15,11 @@ void print_report (const struct nsb_report *rep, bool json);
 void print_entries (const struct nsb_entry *e, size_t n, const char *where,
                     bool json);
 void print_catalog (bool json);
-/* Returns the exit status check-kernel should have. */
-int print_kernel (const struct nsb_kernel *k, bool json);
+/* LIVE: the table itself was read (not under --root). */
+void print_host_table (const struct nsb_host_table *ht, bool live, bool json);
+/* Returns the exit status check-kernel should have.  HT: the host's
+ * table, if it could be read. */
+int print_kernel (const struct nsb_kernel *k, const struct nsb_host_table *ht,
+                  bool json);
 
 #endif

@@ -17,6 +17,7 @@
 #include "elfinfo.h"
 #include "entry.h"
 #include "handler.h"
+#include "hosttable.h"
 #include "install.h"
 #include "kernel.h"
 #include "nix.h"
@@ -339,11 +340,54 @@ int
 verb_check_kernel (struct options *o)
 {
   struct nsb_kernel k;
+  struct nsb_host_table ht;
   cleanup_error nsb_error_t err = NULL;
+  cleanup_close int rootfd = -1;
+  bool have_ht;
+  int status;
 
   if (nsb_kernel_probe (&k, &err) < 0)
     return fail (err, EXIT_FAILURE);
-  return print_kernel (&k, o->json);
+  rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  have_ht = rootfd >= 0 && nsb_host_table_read (rootfd, true, &ht, NULL) == 0;
+  status = print_kernel (&k, have_ht ? &ht : NULL, o->json);
+  if (have_ht)
+    nsb_host_table_free (&ht);
+  return status;
+}
+
+/* What the host's own table holds of emulators, and masks for the vendor
+ * files that fill it at boot.  Nothing here writes to the table. */
+int
+verb_host_table (struct options *o)
+{
+  const char *action = o->n_args > 0 ? o->args[0] : "show";
+  bool show = strcmp (action, "show") == 0, mask = !strcmp (action, "mask");
+  cleanup_error nsb_error_t err = NULL;
+  cleanup_close int rootfd = -1;
+  struct nsb_host_table ht;
+  size_t changed = 0;
+
+  if (!show && !mask && strcmp (action, "unmask") != 0)
+    return usage_error ("host-table takes show, mask or unmask: %s", action);
+  rootfd = open (o->root ? o->root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    nsb_error_errno (&err, "--root %s", o->root);
+  if (rootfd < 0
+      || nsb_host_table_read (rootfd, o->root == NULL, &ht, &err) < 0)
+    return fail (err, EXIT_FAILURE);
+  if (!show && nsb_host_table_mask (rootfd, mask, &ht, &changed, &err) < 0)
+    {
+      nsb_host_table_free (&ht);
+      return fail (err, EXIT_FAILURE);
+    }
+  if (!show)
+    fprintf (stderr, "nsbinfmt: %s %zu file%s in /etc/binfmt.d\n",
+             mask ? "wrote masks for" : "removed the masks of", changed,
+             changed == 1 ? "" : "s");
+  print_host_table (&ht, o->root == NULL, o->json);
+  nsb_host_table_free (&ht);
+  return 0;
 }
 
 /* Pin both handlers; one line each saying what happened. */

@@ -16,6 +16,7 @@ int verb_verify (struct options *o);
 int verb_remove (struct options *o);
 int verb_catalog (struct options *o);
 int verb_check_kernel (struct options *o);
+int verb_host_table (struct options *o);
 int verb_pin (struct options *o);
 int verb_unpin (struct options *o);
 int verb_relocate (struct options *o);
