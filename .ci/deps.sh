@@ -14,6 +14,8 @@ PACKAGES=(
 	crun runc podman conmon uidmap golang-github-containers-common
 	docker.io containerd rootlesskit slirp4netns
 	nix-bin
+	# the Linux 7.3 test kernel (tests/vm/kernel/build.sh, make test-kernel)
+	bc bison flex cpio libelf-dev libssl-dev dwarves xz-utils
 )
 
 missing=()

@@ -11,7 +11,8 @@
 #  3. the $ORIGIN loader: a relocated binary vs the same binary with an
 #     absolute PT_INTERP, N execs each.
 #  4. setup as an unprivileged user: a magic entry vs the pinned handlers.
-# Usage: bench/vm.sh BUILDDIR   (NSB_BENCH_EXECS=N, default 10000)
+# Usage: bench/vm.sh BUILDDIR   (NSB_BENCH_EXECS=N, default 10000;
+#   NSB_KERNEL=BZIMAGE boots that instead of tests/vm/kernel/build.sh's)
 set -euo pipefail
 N=${NSB_BENCH_EXECS:-10000}
 RUNS=${NSB_BENCH_RUNS:-5}
@@ -110,8 +111,8 @@ fi
 build=$(cd "${1:?usage: bench/vm.sh BUILDDIR}" && pwd -P)
 src=$(cd "$(dirname "$0")/.." && pwd -P)
 make -s -C "$build" nsbinfmt bench/exec-loop >/dev/null
-kernel=${NSB_KERNEL:-$src/../shared/kernel/bzImage}
-[[ -f $kernel ]] || kernel=/work/shared/kernel/bzImage
+# The kernel: NSB_KERNEL, else the test kernel's recipe (cached, or built).
+kernel=${NSB_KERNEL:-$("$src/tests/vm/kernel/build.sh")}
 env_args=()
 for v in NSB_BENCH_EXECS NSB_BENCH_RUNS NSB_BENCH_SETUP_RUNS NSB_BENCH_STATS_EXECS NSB_BENCH_PARTS; do
 	[[ -n ${!v:-} ]] && env_args+=("$v=${!v}")

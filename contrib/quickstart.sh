@@ -28,7 +28,7 @@ podman import --arch arm64 --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' \
 
 # The container needs a user namespace of its own (--uidmap or
 # --userns=auto): the host's table is never written.  runc, because crun
-# refuses this host's hybrid cgroup layout (../shared/notes).
+# refuses a hybrid cgroup layout ("cgroups in hybrid mode not supported").
 podman run --rm --runtime runc --network none \
 	--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
 	--uidmap 0:100000:65536 --gidmap 0:100000:65536 \

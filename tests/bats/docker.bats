@@ -288,6 +288,6 @@ start_containerd() {
 	# The nsbinfmt entry and its options table, up to the next other table.
 	entry=$(awk '/^ *\[/ { on = index($0, "containerd.runtimes.nsbinfmt") > 0 } on' <<<"$output")
 	[[ "$entry" == *'runtime_type = "io.containerd.runc.v2"'* ]]
-	[[ "$entry" == *'BinaryName = "/usr/bin/nsbinfmt-runtime"'* ]]
+	[[ "$entry" == *'BinaryName = "/usr/sbin/nsbinfmt-runtime"'* ]]
 	grep -qx 'handler: nsbinfmt' "$NSB_SRCDIR/contrib/kubernetes/runtimeclass.yaml"
 }

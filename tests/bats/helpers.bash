@@ -198,8 +198,9 @@ set_process() {
 }
 
 crun_run() {
-	# crun refuses this host's hybrid cgroup layout unless cgroup v2's
-	# controller list looks empty (../shared/notes/environment.md).
+	# crun refuses a hybrid cgroup layout ("cgroups in hybrid mode not
+	# supported", crun 1.8 and 1.21) unless cgroup v2's controller list
+	# looks empty.
 	if [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
 		unshare -m sh -c 'mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers && exec crun "$@"' sh "$@"
 	else

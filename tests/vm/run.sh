@@ -11,8 +11,9 @@
 #   NSB_VM_BUILDDIR  absolute build directory (tests are built there)
 #   NSB_VM_TESTS     the tests, as in automake's TESTS
 #   NSB_VM_RESULTS   directory for the guest's results (default BUILDDIR/check-vm)
-#   NSB_KERNEL       the kernel (default SRCDIR/../shared/kernel/bzImage, then
-#                    /work/shared/kernel/bzImage)
+#   NSB_KERNEL       a prebuilt kernel to boot (default: the one
+#                    tests/vm/kernel/build.sh builds into its cache, built
+#                    first if the cache lacks it: see make test-kernel)
 #   NSB_VM_TIMEOUT   cap on one VM run, seconds (default 3600: the whole suite
 #                    took 2464 s under single-threaded TCG, CI machines differ)
 #   NSB_VM_MEMORY    guest memory (default 2G)
@@ -27,7 +28,7 @@
 # kernel checks (vm-kernel), as `make check` leaves them, so .ci/run counts
 # them.  Exit status non-zero on any failed test, a missing result, a guest
 # that did not finish (crash, panic) or a VM run that hit the time cap.
-# The kernel is never built here.
+# The kernel is built here only through tests/vm/kernel/build.sh, once.
 set -euo pipefail
 
 PROG=check-vm
@@ -44,16 +45,12 @@ RESULTS=${NSB_VM_RESULTS:-$BUILDDIR/check-vm}
 TIMEOUT=${NSB_VM_TIMEOUT:-3600}
 FIXTURES=${NSB_FIXTURES:-/var/cache/nsbinfmt/fixtures}
 
-# The kernel: CI clones the repository with shared/ beside it.
+# The kernel: NSB_KERNEL, else the recipe's, from its cache or built now
+# (the script says so when it builds).
 KERNEL=${NSB_KERNEL:-}
 if [[ -z $KERNEL ]]; then
-	for k in "$SRCDIR/../shared/kernel/bzImage" /work/shared/kernel/bzImage; do
-		if [[ -f $k ]]; then
-			KERNEL=$k
-			break
-		fi
-	done
-	[[ -n $KERNEL ]] || die "no kernel: neither $SRCDIR/../shared/kernel/bzImage nor /work/shared/kernel/bzImage (set NSB_KERNEL)"
+	KERNEL=$("$SRCDIR/tests/vm/kernel/build.sh") ||
+		die "no test kernel: tests/vm/kernel/build.sh failed (or set NSB_KERNEL)"
 fi
 [[ -f $KERNEL ]] || die "kernel $KERNEL not found"
 KERNEL=$(cd "$(dirname "$KERNEL")" && pwd -P)/$(basename "$KERNEL")
