@@ -33,3 +33,8 @@ podman run --rm --runtime runc --network none \
 	--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
 	--uidmap 0:100000:65536 --gidmap 0:100000:65536 \
 	localhost/nsbinfmt-demo:arm64 uname -m
+
+# What the host's own table gives every process, container or not: on a
+# systemd machine, systemd-binfmt registers qemu-user-static's binfmt.d
+# files host-wide at boot (`nsbinfmt host-table mask` stops that).
+nsbinfmt host-table | head -2 >&2
