@@ -192,7 +192,7 @@ nsb_handler_pin (const struct nsb_handler_kind *kind, const void *arg,
     ret = pin_fds (k->obj, &spec, h.map, &fds, err);
   if (ret == 0)
     ret = nsb_pin_handler (&spec, &fds, h.map, changed, err);
-  nsb_handler_release (&h);
+  nsb_handler_destroy (h.skel);
   return ret;
 }
 struct nsb_handler_link
