@@ -19,6 +19,7 @@ int verb_check_kernel (struct options *o);
 int verb_pin (struct options *o);
 int verb_unpin (struct options *o);
 int verb_relocate (struct options *o);
+int verb_rules (struct options *o);
 int verb_nix_pre_build_hook (struct options *o);
 
 #endif
