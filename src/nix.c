@@ -99,7 +99,7 @@ nsb_nix_pre_build_hook (const char *drv_path, FILE *out, nsb_error_t *err)
   cleanup_free char *text = NULL;
   const struct nsb_arch *arch;
   struct nsb_emulator emu;
-  char system[64];
+  char system[64], dest[64];
   size_t len;
 
   if (nsb_read_file_at (AT_FDCWD, drv_path, 0, NSB_DRV_MAX, &text, &len, err)
@@ -117,6 +117,13 @@ nsb_nix_pre_build_hook (const char *drv_path, FILE *out, nsb_error_t *err)
                           "linked and would not run in the sandbox: install "
                           "qemu-user-static",
                           drv_path, system, emu.path);
-  fprintf (out, "extra-sandbox-paths\n%s\n\n", emu.path);
+  /* Where nsbinfmt's default search finds it in the sandbox, whose builder
+   * has none of the daemon's environment: an emulator elsewhere (NixOS: a
+   * store path) is bound there. */
+  snprintf (dest, sizeof (dest), "/usr/bin/qemu-%s-static", arch->name);
+  if (strcmp (dest, emu.path) == 0)
+    fprintf (out, "extra-sandbox-paths\n%s\n\n", emu.path);
+  else
+    fprintf (out, "extra-sandbox-paths\n%s=%s\n\n", dest, emu.path);
   return fflush (out) == 0 ? 0 : nsb_error_errno (err, "write");
 }

@@ -91,6 +91,12 @@ static const struct verb verbs[] = {
     .run = verb_relocate,
     .help = "rewrite BINARY's PT_INTERP in place: an\n"
             "absolute path, or $ORIGIN/... for --origin" },
+  { .name = "rules",
+    .args = "[RULES]",
+    .run = verb_rules,
+    .help = "print the register strings run -e would\n"
+            "register (binfmt.d lines; static emulators\n"
+            "only), e.g. for Nix's binfmt-misc setting" },
   { .name = "nix-pre-build-hook",
     .args = "DRV [CHROOT]",
     .min_args = 1,

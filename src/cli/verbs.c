@@ -459,6 +459,57 @@ verb_relocate (struct options *o)
   return 0;
 }
 
+/* Each rule's register string on a line of OUT, or nothing: an emulator
+ * that is not a static ELF is refused (a sandbox has none of its
+ * libraries). */
+static int
+print_register_strings (const struct nsb_ruleset *set, FILE *out,
+                        nsb_error_t *err)
+{
+  char line[NSB_REGISTER_MAX + 1];
+  struct nsb_emulator emu;
+  int ret;
+
+  for (size_t i = 0; i < set->n; i++)
+    {
+      ret = nsb_emulator_inspect (set->rules[i].interpreter, &emu, err);
+      if (ret < 0)
+        return nsb_error_prefix (err, "%s", set->origins[i]);
+      if (!emu.is_static)
+        return nsb_error_set (err, ENOEXEC,
+                              "%s: the emulator %s is dynamically linked and "
+                              "would not run in a sandbox: install "
+                              "qemu-user-static",
+                              set->origins[i], emu.path);
+    }
+  for (size_t i = 0; i < set->n; i++)
+    {
+      ret = nsb_rule_format (&set->rules[i], line, sizeof (line), err);
+      if (ret < 0)
+        return ret;
+      fprintf (out, "%s\n", line);
+    }
+  return fflush (out) == 0 ? 0 : nsb_error_errno (err, "write");
+}
+
+/* What run and install would register, as binfmt.d lines: for Nix's
+ * binfmt-misc setting (a fresh table per build) or systemd-binfmt. */
+int
+verb_rules (struct options *o)
+{
+  struct nsb_ruleset set = { 0 };
+  cleanup_error nsb_error_t err = NULL;
+  int ret;
+
+  if (!o->emulate_all && o->n_emulate + o->n_emulators + o->n_rules_files == 0)
+    return usage_error ("rules takes -e ARCH, -E ARCH=PATH or -r FILE");
+  ret = build_rules (o, &set, &err);
+  if (ret == 0)
+    ret = print_register_strings (&set, stdout, &err);
+  nsb_ruleset_free (&set);
+  return ret < 0 ? fail (err, EXIT_FAILURE) : 0;
+}
+
 /* Nix's pre-build-hook protocol: DRV [CHROOT] as arguments; the answer on
  * stdout (nothing, or extra-sandbox-paths) */
 int

@@ -20,6 +20,7 @@ int verb_host_table (struct options *o);
 int verb_pin (struct options *o);
 int verb_unpin (struct options *o);
 int verb_relocate (struct options *o);
+int verb_rules (struct options *o);
 int verb_nix_pre_build_hook (struct options *o);
 
 #endif

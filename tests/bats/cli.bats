@@ -10,13 +10,13 @@ teardown() { common_teardown; }
 @test "--help lists every command" {
 	run "$NSB" --help
 	[ "$status" -eq 0 ]
-	for c in run install status verify remove catalog check-kernel; do
+	for c in run install status verify remove catalog check-kernel rules; do
 		[[ "$output" == *"  $c"* ]]
 	done
 }
 
 @test "the man page documents every command" {
-	for c in run install status verify remove catalog check\\\\-kernel; do
+	for c in run install status verify remove catalog check\\\\-kernel rules; do
 		grep -q "^\\.B $c" "$NSB_SRCDIR/man/nsbinfmt.1" || { echo "no $c" >&2; return 1; }
 	done
 }

@@ -92,7 +92,8 @@ native_drv() {
 	[ "$(cat "${lines[-1]}")" = aarch64 ]
 }
 
-@test "way (b): the builder makes its own instance in the sandbox (nsbinfmt-static, pre-build-hook)" {
+# drv/wrapped.nix: way (b)'s derivation, its builder nsbinfmt-static.
+wrapped_drv() {
 	[ -x "${NSB_STATIC_BIN:-}" ] || { echo "nsbinfmt-static not built (static yajl: libyajl-dev)" >&2; return 1; }
 	mkdir -p "$NSB_BIN_DIR/drv/nsb"
 	install -m 755 "$NSB_STATIC_BIN" "$NSB_BIN_DIR/drv/nsb/nsbinfmt"
@@ -111,13 +112,38 @@ native_drv() {
 		  inherit nonce;
 		}
 	NIX
+}
+
+# Nix runs the pre-build-hook by the name make install gives it.
+use_pre_build_hook() {
+	ln -s "$NSB" "$NSB_BIN_DIR/nsbinfmt-nix-pre-build-hook"
+	echo "pre-build-hook = $NSB_BIN_DIR/nsbinfmt-nix-pre-build-hook" >> "$NIX_CONF_DIR/nix.conf"
+}
+
+@test "way (b): the builder makes its own instance in the sandbox (nsbinfmt-static, pre-build-hook)" {
+	wrapped_drv
 	# Without the hook the sandbox has no emulator: one line, no build.
 	run nix-build "$NSB_BIN_DIR/drv/wrapped.nix" --argstr nonce "$NONCE" --no-out-link
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"nsbinfmt: no emulator for aarch64"* ]] || { echo "$output" >&2; return 1; }
-	ln -s "$NSB" "$NSB_BIN_DIR/nsbinfmt-nix-pre-build-hook"
-	echo "pre-build-hook = $NSB_BIN_DIR/nsbinfmt-nix-pre-build-hook" >> "$NIX_CONF_DIR/nix.conf"
+	use_pre_build_hook
 	run nix-build "$NSB_BIN_DIR/drv/wrapped.nix" --argstr nonce "$NONCE" --no-out-link
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	[ "$(cat "${lines[-1]}")" = aarch64 ]
+}
+
+@test "way (b), the emulator outside /usr/bin (NixOS: a store path): the hook binds it there" {
+	wrapped_drv
+	use_pre_build_hook
+	mkdir -p "$NSB_BIN_DIR/emu"
+	install -m 755 /usr/bin/qemu-aarch64-static "$NSB_BIN_DIR/emu/qemu-aarch64"
+	local drv
+	drv=$(nix-instantiate "$NSB_BIN_DIR/drv/wrapped.nix" --argstr nonce "$NONCE" 2>/dev/null)
+	run env NSBINFMT_EMULATOR_PATH="$NSB_BIN_DIR/emu" "$NSB" nix-pre-build-hook "$drv"
+	[ "$output" = "$(printf 'extra-sandbox-paths\n/usr/bin/qemu-aarch64-static=%s' "$NSB_BIN_DIR/emu/qemu-aarch64")" ]
+	# The builder's environment is the derivation's: it looks in /usr/bin.
+	run env NSBINFMT_EMULATOR_PATH="$NSB_BIN_DIR/emu" \
+		nix-build "$NSB_BIN_DIR/drv/wrapped.nix" --argstr nonce "$NONCE" --no-out-link
 	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
 	[ "$(cat "${lines[-1]}")" = aarch64 ]
 }

@@ -112,6 +112,10 @@ if [[ $BUILDDIR/ != "$SRCDIR"/* ]] && hidden_in_guest "$BUILDDIR"; then
 	share "$BUILDDIR"
 fi
 [[ -d $FIXTURES ]] && vng_args+=(--rodir "$FIXTURES=$FIXTURES")
+# nixpkgs' lib for nix-expr.bats, wherever it is
+if [[ -n ${NSB_NIXPKGS_LIB:-} ]] && hidden_in_guest "$NSB_NIXPKGS_LIB"; then
+	share "$NSB_NIXPKGS_LIB"
+fi
 for d in ${NSB_VM_RODIRS:-}; do
 	vng_args+=(--rodir "$d=$d")
 done
