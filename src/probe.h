@@ -20,7 +20,8 @@
  * linux-user name: "aarch64", "mipsn32el", "x86_64"...) whose only job is
  * the exit syscall with status CODE.  Its header matches the magic and mask
  * Debian's qemu-user-static registers for ARCH.  Returns 0 and sets *LEN,
- * or -1 with *err set for an unknown arch or a too small buffer. */
+ * or a negative status with *err set for an unknown arch or a too small
+ * buffer. */
 int nsb_probe_build (const char *arch, uint8_t code, uint8_t *buf, size_t size,
                      size_t *len, nsb_error_t *err);
 
@@ -37,7 +38,7 @@ const char *const *nsb_probe_arches (void);
 /* Run the probe IMG (LEN bytes) from a memfd in a child, chrooted to
  * ROOT_FD unless that is this process's root already; *STATUS is its wait
  * status.  Returns 0, 1 if it hung and was killed after
- * NSB_PROBE_TIMEOUT_MS, or -1 with *err set. */
+ * NSB_PROBE_TIMEOUT_MS, or a negative status with *err set. */
 int nsb_probe_run (const uint8_t *img, size_t len, int root_fd, int *status,
                    nsb_error_t *err);
 

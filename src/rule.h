@@ -74,7 +74,8 @@ int nsb_rule_validate (const struct nsb_rule *rule, unsigned kfeatures,
                        nsb_error_t *err);
 
 /* Write RULE as a register string (no newline) that parses back to it.
- * Returns its length, or -1 with *err set if it does not fit. */
+ * Returns its length, or a negative status with *err set if it does not fit.
+ */
 int nsb_rule_format (const struct nsb_rule *rule, char *buf, size_t size,
                      nsb_error_t *err);
 

@@ -51,7 +51,7 @@ nsb_steal_fd (int *fd)
  * Open PATH beneath ROOTFD, which is treated as the root of a hostile tree:
  * openat2 with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE (more
  * RESOLVE_* bits, e.g. RESOLVE_NO_SYMLINKS), O_CLOEXEC always.
- * Returns the fd or -1 with *err set.
+ * Returns the fd or a negative status with *err set.
  */
 int nsb_open_in_root (int rootfd, const char *path, int flags,
                       unsigned long long resolve, nsb_error_t *err);
@@ -61,7 +61,8 @@ int nsb_open_in_root (int rootfd, const char *path, int flags,
 
 /* Open PATH (relative to DIRFD, or AT_FDCWD) O_PATH with openat2 and
  * RESOLVE, O_CLOEXEC always: nothing is opened for I/O yet, so neither a
- * FIFO nor a device node sees an open.  -1 with *err set on failure. */
+ * FIFO nor a device node sees an open.  A negative status with *err set on
+ * failure. */
 int nsb_open_path (int dirfd, const char *path, unsigned long long resolve,
                    nsb_error_t *err);
 
@@ -86,7 +87,7 @@ int nsb_read_file_at (int dirfd, const char *path, unsigned long long resolve,
                       size_t max, char **out, size_t *len, nsb_error_t *err);
 
 /* Write all of BUF with one write(2): binfmt_misc files take one command a
- * write.  Returns 0, or -1 with errno kept and *err set. */
+ * write.  Returns 0, or a negative status with errno kept and *err set. */
 int nsb_write_once (int fd, const void *buf, size_t len, const char *what,
                     nsb_error_t *err);
 
