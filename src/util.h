@@ -99,8 +99,8 @@ int nsb_write_file_at (int dirfd, const char *path, const void *buf,
 int nsb_chroot_fd (int dirfd, nsb_error_t *err);
 
 /* fork() with a pipe from the child to the parent: returns 0 in the child
- * (write to *FD), the child's pid in the parent (read from *FD), or -1 with
- * *err set.  The other end is closed on each side. */
+ * (write to *FD), the child's pid in the parent (read from *FD), or a
+ * negative status with *err set.  The other end is closed on each side. */
 pid_t nsb_fork_piped (int *fd, nsb_error_t *err);
 
 /* A point the tests drive (never set in use): stop there with SIGSTOP when
