@@ -47,9 +47,17 @@ traces() {
 	{ find "${LOOK[@]}" -xdev -name '*nsbinfmt*' -printf '%y %m %p -> %l\n' 2>/dev/null || true; } | sort
 }
 
+# Installed already: the test would remove them.
+for p in "${PKGS[@]}"; do
+	if dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qv '^not-installed$'; then
+		echo "$p is installed: dpkg --purge it to run this test" >&2
+		exit 1
+	fi
+done
+
 w=$(mktemp -d /tmp/nsb-deb.XXXXXX)
 chmod 755 "$w"
-stashed=
+stashed='' installing=''
 cleanup() {
 	local rc=$? p left=()
 	for p in "${PKGS[@]}"; do
@@ -57,7 +65,7 @@ cleanup() {
 			continue
 		left+=("$p")
 	done
-	if [ "${#left[@]}" -gt 0 ]; then
+	if [ -n "$installing" ] && [ "${#left[@]}" -gt 0 ]; then
 		echo "# cleanup: dpkg --purge ${left[*]}"
 		dpkg --purge "${left[@]}" >/dev/null 2>&1 || rc=1
 	fi
@@ -84,16 +92,21 @@ step "a release tarball from a clean copy of the tree" copy_tree
 unpack() {
 	local t
 	t=$(ls "$w"/tree/nsbinfmt-*.tar.gz)
-	mkdir "$w/pkg" && chown "$builder" "$w/pkg"
+	mkdir "$w/pkg"
+	chown "$builder" "$w/pkg"
 	as_builder tar -C pkg -xzf "$t"
 	tar -tzf "$t" >"$w/tarball"
+	# Every file of debian/ (Makefile.am's DEBIAN_FILES), or the package
+	# would be built without the ones left out.
+	diff -u <(cd "$w/tree" && find debian -type f | sort) \
+		<(sed -n 's|^[^/]*/\(debian/.*[^/]\)$|\1|p' "$w/tarball" | sort)
 	grep -q '/debian/rules$' "$w/tarball"
 	grep -q '/src/bpf/selector.skel.h$' "$w/tarball"
 	grep -q '/src/bpf/origin.skel.h$' "$w/tarball"
 	as_builder cp "$t" "pkg/nsbinfmt_$v.orig.tar.gz"
 }
 v=$(sed -n 's/^AC_INIT(\[nsbinfmt\], \[\([^]]*\)\].*/\1/p' "$src/configure.ac")
-step "the tarball carries debian/ and the BPF skeletons" unpack
+step "the tarball carries all of debian/ and the BPF skeletons" unpack
 
 build() {
 	as_builder sh -c "cd pkg/nsbinfmt-$v && DEB_BUILD_OPTIONS=parallel=2 nice -n 10 dpkg-buildpackage -us -uc"
@@ -156,17 +169,22 @@ traces >"$w/traces.before"
 : >"$w/olddirs"
 stashed=1
 step "files the packages ship that are here already are moved aside" stash
+installing=1
 step "dpkg -i ${PKGS[*]}" dpkg -i "${debs[@]}"
 
 installed() {
-	local hook
+	local hook shim
 	hook=$(jq -r .hook.path /usr/share/containers/oci/hooks.d/nsbinfmt-hook.json)
-	[ "$hook" = /usr/libexec/nsbinfmt-hook ] && [ -x "$hook" ] &&
-		dpkg -S "$hook" | grep -q '^nsbinfmt:' &&
-		[ "$(readlink -f /usr/libexec/nsbinfmt/runc)" = "$(dpkg -L nsbinfmt | grep -E '/s?bin/nsbinfmt-runtime$')" ] &&
-		dpkg -L nsbinfmt | grep -q '/systemd/system/nsbinfmt-pin.service$' &&
-		! find /etc/systemd -name 'nsbinfmt*' | grep -q . &&
-		[ ! -e /sys/fs/bpf/nsbinfmt ]
+	echo "the hooks.d file names $hook"
+	[ "$hook" = /usr/libexec/nsbinfmt-hook ]
+	[ -x "$hook" ]
+	dpkg -S "$hook" | grep '^nsbinfmt:'
+	shim=$(dpkg -L nsbinfmt | grep -E '/s?bin/nsbinfmt-runtime$')
+	echo "/usr/libexec/nsbinfmt/runc -> $(readlink -f /usr/libexec/nsbinfmt/runc)"
+	[ "$(readlink -f /usr/libexec/nsbinfmt/runc)" = "$shim" ]
+	dpkg -L nsbinfmt | grep '/systemd/system/nsbinfmt-pin.service$'
+	find /etc/systemd -name 'nsbinfmt*' | sed 's/^/enabled: /' | tee "$w/enabled"
+	[ ! -s "$w/enabled" ] && [ ! -e /sys/fs/bpf/nsbinfmt ]
 }
 step "the hooks.d file names the packaged hook; the shim's runc link; the pin unit there, not enabled" installed
 
