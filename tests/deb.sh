@@ -118,7 +118,7 @@ lint() {
 	as_builder lintian --display-info "$changes" | tee "$w/lintian"
 	! grep -q '^[EW]: ' "$w/lintian"
 }
-step "lintian: no errors, no warnings" lint
+step -v "lintian: no errors, no warnings" lint
 
 debs=()
 for p in "${PKGS[@]}"; do debs+=("$(ls "$w"/pkg/"${p}"_*.deb)"); done
