@@ -86,15 +86,8 @@ check_fragment() {
 
 # shellcheck source=tests/fixtures/apt-private.sh
 . "$here/../../fixtures/apt-private.sh"
-mirror=$(apt_private_mirror) || die "no Debian archive URI in this machine's apt sources"
 s=$cache/apt
-apt_private_dirs "$s" || die "cannot make $s"
-apt_private_source amd64 "$SUITE" "$mirror" >"$s/sources.list"
-apt_private_conf "$s" amd64 >"$s/apt.conf"
-apt-get -c "$s/apt.conf" -qq update || die "apt-get update ($SUITE) failed"
-rm -f "$s/${PKG}"_*.deb
-(cd "$s" && apt-get -c "$s/apt.conf" -qq download "$PKG") || die "download $PKG ($SUITE) failed"
-deb=$(ls "$s/${PKG}"_*.deb)
+deb=$(apt_private_download "$s" "$SUITE" "$PKG") || die "download $PKG ($SUITE) through this machine's apt sources failed"
 version=$(dpkg-deb -f "$deb" Version)
 
 work=$cache/work
