@@ -43,21 +43,20 @@ is_own_private_dir (const char *path)
          && st.st_uid == geteuid () && (st.st_mode & 022) == 0;
 }
 
-/* Where podman keeps a rootless user's runtime files when it has no
+/* A rootless user's runtime directory, by podman's rules when it has no
  * XDG_RUNTIME_DIR (hooks get none): /run/user/UID if that is the user's
- * own, else $TMPDIR/podman-run-UID (made 0700 if missing), which must be
- * the user's own too.  There is no login session in a CI runner, a
- * container or after su, so no /run/user/UID. */
+ * own, else /tmp/podman-run-UID (made 0700 if missing), which must be the
+ * user's own too.  There is no login session in a CI runner, a container
+ * or after su, so no /run/user/UID.  Not $TMPDIR: runc gives the prestart
+ * hook podman 5's TMPDIR=/var/tmp, podman gives poststop none, and both
+ * stages must find the same books. */
 static int
 user_runtime_dir (long uid, char *out, size_t size, nsb_error_t *err)
 {
-  const char *tmp = getenv ("TMPDIR");
-
   snprintf (out, size, "/run/user/%ld", uid);
   if (is_own_private_dir (out))
     return 0;
-  snprintf (out, size, "%s/podman-run-%ld",
-            tmp != NULL && tmp[0] == '/' ? tmp : "/tmp", uid);
+  snprintf (out, size, "/tmp/podman-run-%ld", uid);
   if (mkdir (out, 0700) < 0 && errno != EEXIST)
     return nsb_error_errno (err, "mkdir %s", out);
   if (is_own_private_dir (out))

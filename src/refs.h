@@ -17,7 +17,7 @@
 /* The directory for this process's user namespace: $NSBINFMT_STATE_DIR,
  * else /run/nsbinfmt (root on the host), else nsbinfmt in the directory
  * where podman keeps the runtime files of UID, the host uid this process
- * runs as: /run/user/UID if it is UID's own, else $TMPDIR/podman-run-UID,
+ * runs as: /run/user/UID if it is UID's own, else /tmp/podman-run-UID,
  * which must be too; then the namespace's inode. */
 int nsb_refs_dir (char *out, size_t size, nsb_error_t *err);
 
