@@ -16,6 +16,8 @@ PACKAGES=(
 	nix-bin
 	# the Linux 7.3 test kernel (tests/vm/kernel/build.sh, make test-kernel)
 	bc bison flex cpio libelf-dev libssl-dev dwarves xz-utils
+	# the Debian 13 root of make check-trixie (tests/trixie/root.sh)
+	debootstrap
 )
 
 missing=()
