@@ -102,12 +102,23 @@ trap 'rmdir "$top" 2>/dev/null || true' EXIT
 exec 9<"$root"
 flock -s 9
 self=$(realpath "$0")
-# (no exec: the trap removes the mount point once all is over)
-rc=0
 # pid 1 of the new pid namespace: a bash that stays in the host's mount
-# namespace and waits for the rest (not exec'd into: see above).
+# namespace and waits for the rest (not exec'd into: see above).  Not
+# exec'd here either: the mount point goes once all is over.  A signal is
+# passed on to unshare, whose death takes the whole pid namespace with it
+# (--kill-child), before the mount point is removed.
 unshare --pid --fork --kill-child -- \
 	bash -c 'rc=0; "$@" || rc=$?; exit "$rc"' init \
 	unshare --mount --propagation private -- \
-	bash "$self" --inside "$top" "$root" "${binds[@]}" -- "$@" || rc=$?
+	bash "$self" --inside "$top" "$root" "${binds[@]}" -- "$@" &
+child=$!
+# (unshare 2.38 then ends its child and exits 0: say it was stopped)
+stopped=
+trap 'stopped=1; kill -TERM "$child" 2>/dev/null || true' TERM INT HUP
+rc=0
+while :; do
+	wait "$child" && rc=0 || rc=$?
+	kill -0 "$child" 2>/dev/null || break
+done
+[[ -z $stopped ]] || rc=143
 exit "$rc"
