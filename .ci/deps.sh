@@ -18,6 +18,8 @@ PACKAGES=(
 	bc bison flex cpio libelf-dev libssl-dev dwarves xz-utils
 	# the Debian package (tests/deb.sh, make check-deb)
 	dpkg-dev debhelper lintian
+	# the Debian 13 root of make check-trixie (tests/trixie/root.sh)
+	debootstrap
 )
 
 missing=()

@@ -15,6 +15,11 @@ mkdir -p build/quickstart
 (cd build/quickstart && "$top/configure" --prefix=/usr --sysconfdir=/etc \
 	--libexecdir=/usr/libexec && make -j"$(nproc)" && make install)
 
+# What the host's own table gives every process, container or not: on a
+# systemd machine, systemd-binfmt registers qemu-user-static's binfmt.d
+# files host-wide at boot (`nsbinfmt host-table mask` stops that).
+nsbinfmt host-table | head -n 2 >&2
+
 # An arm64 image: Debian's arm64 busybox-static and its applet links.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -33,8 +38,3 @@ podman run --rm --runtime runc --network none \
 	--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
 	--uidmap 0:100000:65536 --gidmap 0:100000:65536 \
 	localhost/nsbinfmt-demo:arm64 uname -m
-
-# What the host's own table gives every process, container or not: on a
-# systemd machine, systemd-binfmt registers qemu-user-static's binfmt.d
-# files host-wide at boot (`nsbinfmt host-table mask` stops that).
-nsbinfmt host-table | head -2 >&2
