@@ -2,9 +2,9 @@
 # nsbinfmt host-table: the qemu emulators that Debian's qemu-user-static
 # makes systemd-binfmt register in the host's own table at boot, and the
 # masks that stop it.  The real systemd-binfmt is run, always in a user
-# namespace of its own with an instance of its own and /etc behind an
-# overlay: the host's table and /etc stay as they are (common_teardown
-# checks the table).
+# namespace of its own with an instance of its own and a copy of /etc
+# mounted over it: the host's table and /etc stay as they are
+# (common_teardown checks the table).
 
 load helpers
 
@@ -26,9 +26,11 @@ need_file() {
 	local vendor dir
 	vendor=$(ls /usr/lib/binfmt.d/qemu-*.conf | wc -l)
 	dir=$(mktemp -d)
-	mkdir "$dir/upper" "$dir/work"
+	# (a copy, not an overlay: in the 7.3 VM /etc is on a file system
+	# overlayfs refuses as a lower layer)
+	cp -a /etc "$dir/etc"
 	run unshare -U -r -m --fork bash -euc '
-		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc
+		mount --bind "$1/etc" /etc
 		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
 		nsb=$2 systemd_binfmt=$3
 		boot() {
