@@ -23,6 +23,8 @@
 # under CI=true, on any skip but the bpf selector's (it needs Linux 7.3,
 # which make check-vm boots; this runs on the host's kernel).
 set -euo pipefail
+# shellcheck source=tests/tap-report.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap-report.sh"
 
 PROG=check-trixie
 die() {
@@ -30,19 +32,8 @@ die() {
 	exit 1
 }
 
-# t DESCRIPTION CMD...: one TAP line, ok when CMD succeeds.
+# t DESCRIPTION CMD...: one TAP line (tap-report.sh).
 n=0 bad=0
-t() {
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $d"
-	else
-		echo "not ok $n - $d"
-		bad=1
-	fi
-}
 
 quiet() { "$@" >/dev/null; }
 
@@ -151,23 +142,7 @@ echo
 echo "=== $PROG: results (Debian 13 root, Linux $(uname -r))"
 grep -h '^# ' "$RESULTS/trixie-root.log" | grep -E '^# (podman|runc|crun|Docker|containerd|qemu|Bats) ' | sed 's/^# /    /' || true
 for name in trixie-root $NSB_TRIXIE_TESTS; do
-	trs=$RESULTS/$name.trs
-	if [[ ! -s $trs ]]; then
-		echo "MISSING $name"
-		failed+=("no result for $name")
-		continue
-	fi
-	verdict=$(sed -n 's/^:global-test-result: //p' "$trs")
-	counts=$(awk '/^:test-result:/ { c[$2]++ } END { for (k in c) printf "%s%s=%d", (n++ ? " " : ""), k, c[k] }' "$trs")
-	printf '%-7s %-28s %s\n' "${verdict:-ERROR}" "$name" "$counts"
-	if ! grep -q '^:test-result: ' "$trs"; then
-		failed+=("$name ran no test")
-	fi
-	if grep -qE '^:test-result: (FAIL|XPASS|ERROR)' "$trs" || [[ ${verdict:-ERROR} =~ ^(FAIL|XPASS|ERROR)$ ]]; then
-		failed+=("$name")
-		echo "--- $RESULTS/$name.log:"
-		grep -vE '^(ok|PASS:) ' "$RESULTS/$name.log" | sed 's/^/    /' | tail -60
-	fi
+	trs_report "$RESULTS" "$name"
 done
 # In CI a skip is a failure, but the selector's: no kernel here has it.
 skips=$(grep -h '^SKIP: ' "$RESULTS"/*.log "$RESULTS"/tests/bats/*.log 2>/dev/null || true)

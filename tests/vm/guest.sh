@@ -12,22 +12,12 @@
 # the guest's exit status in RESULTS/status: the VM's exit status does not
 # reach the host.
 set -euo pipefail
+# shellcheck source=tests/tap-report.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap-report.sh"
 
 # (a) + (b): the rig must never pass on the wrong kernel.
 kernel_checks() {
 	local n=0 bad=0 release cfg out rc want
-	# t DESCRIPTION CMD...: one TAP line, ok when CMD succeeds
-	t() {
-		local d=$1
-		shift
-		n=$((n + 1))
-		if "$@"; then
-			echo "ok $n - $d"
-		else
-			echo "not ok $n - $d"
-			bad=1
-		fi
-	}
 	release=$(uname -r)
 	t "kernel release is 7.3 ($release)" grep -qE '^7\.3([.-]|$)' <<<"$release"
 	cfg=$(zcat /proc/config.gz 2>/dev/null || true)

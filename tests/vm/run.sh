@@ -30,6 +30,8 @@
 # that did not finish (crash, panic) or a VM run that hit the time cap.
 # The kernel is built here only through tests/vm/kernel/build.sh, once.
 set -euo pipefail
+# shellcheck source=tests/tap-report.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap-report.sh"
 
 PROG=check-vm
 die() {
@@ -193,20 +195,7 @@ echo
 echo "=== $PROG: results on $(sed -n 's/^# kernel //p' "$RESULTS/vm-kernel.log" 2>/dev/null || echo '?')"
 read -r -a tests <<<"$NSB_VM_TESTS"
 for name in vm-kernel "${tests[@]}"; do
-	trs=$RESULTS/$name.trs
-	if [[ ! -s $trs ]]; then
-		echo "MISSING $name"
-		failed+=("no result for $name")
-		continue
-	fi
-	verdict=$(sed -n 's/^:global-test-result: //p' "$trs")
-	counts=$(awk '/^:test-result:/ { c[$2]++ } END { for (k in c) printf "%s%s=%d", (n++ ? " " : ""), k, c[k] }' "$trs")
-	printf '%-7s %-28s %s\n' "${verdict:-ERROR}" "$name" "$counts"
-	if grep -qE '^:test-result: (FAIL|XPASS|ERROR)' "$trs" || [[ ${verdict:-ERROR} =~ ^(FAIL|XPASS|ERROR)$ ]]; then
-		failed+=("$name")
-		echo "--- $RESULTS/$name.log:"
-		grep -vE '^ok ' "$RESULTS/$name.log" | sed 's/^/    /' | tail -60
-	fi
+	trs_report "$RESULTS" "$name"
 done
 # Diagnostics worth seeing on every run: the kernel checks and the
 # differential test's summary.
