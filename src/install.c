@@ -264,20 +264,28 @@ nsb_entries_free (struct nsb_entry *entries, size_t n)
   free (entries);
 }
 
+/* The instance at the target's mount point (*FD) and its entries' names. */
+static int
+open_entry_names (struct nsb_target *t, const char *mountpoint, int *fd,
+                  char ***names, size_t *n, nsb_error_t *err)
+{
+  *fd = open_instance_dir (t, mountpoint, err);
+  if (*fd < 0)
+    return *fd;
+  return nsb_instance_entry_names (*fd, names, n, err);
+}
+
 int
 nsb_list (struct nsb_target *t, const char *mountpoint,
           struct nsb_entry **entries, size_t *n, nsb_error_t *err)
 {
-  cleanup_close int fd = open_instance_dir (t, mountpoint, err);
+  cleanup_close int fd = -1;
   char **names = NULL;
   size_t count = 0;
-  int ret = 0;
+  int ret = open_entry_names (t, mountpoint, &fd, &names, &count, err);
 
   *entries = NULL;
   *n = 0;
-  if (fd < 0)
-    return fd;
-  ret = nsb_instance_entry_names (fd, &names, &count, err);
   if (ret < 0)
     return ret;
   *entries = calloc (count ? count : 1, sizeof (**entries));
@@ -379,14 +387,11 @@ verify_op (struct nsb_target *t, void *arg, struct nsb_report *rep,
            nsb_error_t *err)
 {
   struct verify_args *a = arg;
-  cleanup_close int fd = open_instance_dir (t, a->mountpoint, err);
+  cleanup_close int fd = -1;
   char **names = NULL;
   size_t n = 0;
-  int ret = 0;
+  int ret = open_entry_names (t, a->mountpoint, &fd, &names, &n, err);
 
-  if (fd < 0)
-    return fd;
-  ret = nsb_instance_entry_names (fd, &names, &n, err);
   if (ret < 0)
     return ret;
   if (t->pid != 0)
