@@ -40,7 +40,7 @@ main (void)
 
   for (size_t i = 0; i < nsb_catalog_size () && n < 64; i++, n++)
     {
-      nsb_arch_rule (nsb_catalog_at (i), "/bin/true", r, NULL);
+      nsb_arch_rule (nsb_catalog_at (i), "/bin/true", NSB_QEMU_FLAGS, r, NULL);
       lens[n] = (size_t)nsb_rule_format (r, strs[n], sizeof (strs[n]), NULL);
     }
   t0 = now ();

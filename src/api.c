@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "choice.h"
 #include "entry.h"
 #include "install.h"
 #include "nsbinfmt.h"
@@ -134,20 +135,30 @@ static int
 add_arch (struct nsb_ruleset *set, const char *arch, const char *emulator,
           nsb_error_t *e)
 {
+  struct nsb_choice c = { .paths = true };
+  cleanup_free char *spec = NULL;
   const struct nsb_arch *a;
+  int ret;
 
-  if (emulator != NULL && emulator[0] != '/')
-    return nsb_error_set (e, EINVAL,
-                          "the emulator must be an absolute path, not `%s`",
-                          emulator);
   if (strcmp (arch, "all") == 0)
-    return emulator ? nsb_error_set (e, EINVAL, "`all` takes no emulator")
-                    : nsb_ruleset_add_all_arches (set, e);
+    {
+      if (emulator)
+        return nsb_error_set (e, EINVAL, "`all` takes no emulator");
+      ret = nsb_ruleset_add_all_arches (set, &c, e);
+      nsb_choice_free (&c);
+      return ret;
+    }
   a = nsb_catalog_lookup (arch);
   if (a == NULL)
     return nsb_error_set (
         e, EINVAL, "unknown architecture `%s` (see nsbinfmt catalog)", arch);
-  return nsb_ruleset_add_arch (set, a, emulator, e);
+  if (emulator != NULL && asprintf (&spec, "%s=%s", a->name, emulator) < 0)
+    return nsb_error_errno (e, "rules");
+  ret = spec ? nsb_choice_add (&c, spec, "emulator", e) : 0;
+  if (ret == 0)
+    ret = nsb_ruleset_add_arch (set, a, &c, e);
+  nsb_choice_free (&c);
+  return ret;
 }
 
 int

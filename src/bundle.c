@@ -303,7 +303,7 @@ int
 nsb_bundle_needs (const char *bundle, char *out, size_t size, nsb_error_t *err)
 {
   struct nsb_oci_config cfg = { 0 };
-  struct nsb_oci_policy pol;
+  struct nsb_oci_policy pol = { 0 };
   struct nsb_ruleset set = { 0 };
   char why[PATH_MAX + 128] = "";
   int ret = nsb_oci_config_load (bundle, &cfg, err);
@@ -312,19 +312,13 @@ nsb_bundle_needs (const char *bundle, char *out, size_t size, nsb_error_t *err)
     ret = nsb_oci_policy (&cfg, &pol, err);
   if (ret == 0)
     ret = nsb_oci_decide (&cfg, &pol, &set, why, sizeof (why), err);
-  if (ret == 0 && set.n > 0)
+  if (ret == 0 && nsb_oci_wants_instance (&pol, &set))
     {
-      nsb_oci_needs (&set, why, out, size);
-      ret = 1;
-    }
-  else if (ret == 0 && pol.origin)
-    {
-      snprintf (out, size,
-                "needs the $ORIGIN loader (annotation "
-                "origin=true)");
+      nsb_oci_needs (&pol, &set, why, out, size);
       ret = 1;
     }
   nsb_ruleset_free (&set);
+  nsb_oci_policy_free (&pol);
   nsb_oci_config_free (&cfg);
   return ret;
 }

@@ -15,9 +15,7 @@
 #include <sys/wait.h>
 
 #include "catalog.h"
-#include "elfinfo.h"
 #include "probe.h"
-#include "sources.h"
 #include "util.h"
 
 /* One architecture per row, strings as Debian writes them. */
@@ -196,7 +194,7 @@ nsb_catalog_match (const uint8_t *head, size_t len)
   const struct nsb_arch *found = NULL;
 
   for (size_t i = 0; r && !found && i < NSB_ARRAY_SIZE (catalog); i++)
-    if (nsb_arch_rule (&catalog[i], "/", r, NULL) == 0
+    if (nsb_arch_rule (&catalog[i], "/", NSB_QEMU_FLAGS, r, NULL) == 0
         && nsb_rule_matches (r, head, len))
       found = &catalog[i];
   free (r);
@@ -241,125 +239,16 @@ nsb_arch_is_native (const struct nsb_arch *arch)
 
 int
 nsb_arch_rule (const struct nsb_arch *arch, const char *interpreter,
-               struct nsb_rule *rule, nsb_error_t *err)
+               unsigned flags, struct nsb_rule *rule, nsb_error_t *err)
 {
-  char buf[NSB_REGISTER_MAX + 1];
-  int n = snprintf (buf, sizeof (buf), ":qemu-%s:M::%s:%s:%s:POF", arch->name,
-                    arch->magic, arch->mask, interpreter);
+  char buf[NSB_REGISTER_MAX + 1], letters[8];
+  int n;
 
+  nsb_flags_to_string (flags, letters);
+  n = snprintf (buf, sizeof (buf), ":qemu-%s:M::%s:%s:%s:%s", arch->name,
+                arch->magic, arch->mask, interpreter, letters);
   if (n < 0 || (size_t)n >= sizeof (buf))
     return nsb_error_set (err, E2BIG, "emulator path `%s` is too long",
                           interpreter);
   return nsb_rule_parse (buf, (size_t)n, 0, rule, err);
-}
-
-int
-nsb_emulator_inspect (const char *path, struct nsb_emulator *emu,
-                      nsb_error_t *err)
-{
-  cleanup_close int fd = nsb_open_regular (AT_FDCWD, path, 0, err);
-  struct nsb_elf_info *info;
-  int ret;
-
-  if (fd < 0)
-    return nsb_error_prefix (err, "emulator");
-  if (faccessat (AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
-    return nsb_error_errno (err, "emulator `%s` is not executable", path);
-  info = malloc (sizeof (*info));
-  if (info == NULL)
-    return nsb_error_errno (err, "emulator `%s`", path);
-  ret = nsb_elf_inspect_fd (fd, info, err);
-  if (ret == 0)
-    {
-      snprintf (emu->path, sizeof (emu->path), "%s", path);
-      emu->is_static = !info->has_interp;
-      snprintf (emu->loader, sizeof (emu->loader), "%s",
-                info->has_interp ? info->interp : "");
-    }
-  free (info);
-  return ret < 0 ? nsb_error_prefix (err, "emulator `%s`", path) : 0;
-}
-
-int
-nsb_emulator_find (const struct nsb_arch *arch, struct nsb_emulator *emu,
-                   nsb_error_t *err)
-{
-  const char *env = getenv ("NSBINFMT_EMULATOR_PATH");
-  cleanup_free char *dirs
-      = strdup (env && *env ? env : "/usr/local/bin:/usr/bin");
-  static const char *const patterns[] = { "%s/qemu-%s-static", "%s/qemu-%s" };
-  bool found_dynamic = false;
-  struct nsb_emulator cand;
-  char *save = NULL;
-
-  if (dirs == NULL)
-    return nsb_error_errno (err, "emulator search");
-  for (char *d = strtok_r (dirs, ":", &save); d;
-       d = strtok_r (NULL, ":", &save))
-    for (size_t i = 0; i < NSB_ARRAY_SIZE (patterns); i++)
-      {
-        cleanup_error nsb_error_t ignored = NULL;
-        char path[PATH_MAX];
-        snprintf (path, sizeof (path), patterns[i], d, arch->name);
-        if (nsb_emulator_inspect (path, &cand, &ignored) < 0)
-          continue;
-        if (cand.is_static)
-          {
-            *emu = cand;
-            return 0;
-          }
-        if (!found_dynamic)
-          *emu = cand, found_dynamic = true;
-      }
-  if (found_dynamic)
-    return 0;
-  return nsb_error_set (err, ENOENT,
-                        "no emulator for %s: install qemu-user-static "
-                        "(looked for qemu-%s-static and qemu-%s in %s)",
-                        arch->name, arch->name, arch->name,
-                        env && *env ? env : "/usr/local/bin:/usr/bin");
-}
-
-int
-nsb_ruleset_add_arch (struct nsb_ruleset *set, const struct nsb_arch *arch,
-                      const char *emulator, nsb_error_t *err)
-{
-  int ret;
-  cleanup_free struct nsb_rule *rule = malloc (sizeof (*rule));
-  struct nsb_emulator emu;
-  char origin[64];
-
-  if (rule == NULL)
-    return nsb_error_errno (err, "rules");
-  if (nsb_arch_is_native (arch))
-    return nsb_error_set (err, EINVAL,
-                          "%s runs natively on this host: nothing to emulate",
-                          arch->name);
-  ret = emulator ? nsb_emulator_inspect (emulator, &emu, err)
-                 : nsb_emulator_find (arch, &emu, err);
-  if (ret < 0)
-    return ret;
-  ret = nsb_arch_rule (arch, emu.path, rule, err);
-  if (ret < 0)
-    return ret;
-  snprintf (origin, sizeof (origin), "emulate %s", arch->name);
-  return nsb_ruleset_add_rule (set, rule, origin, err);
-}
-
-int
-nsb_ruleset_add_all_arches (struct nsb_ruleset *set, nsb_error_t *err)
-{
-  int ret;
-  for (size_t i = 0; i < NSB_ARRAY_SIZE (catalog); i++)
-    {
-      cleanup_error nsb_error_t missing = NULL;
-      struct nsb_emulator emu;
-      if (nsb_arch_is_native (&catalog[i])
-          || nsb_emulator_find (&catalog[i], &emu, &missing) < 0)
-        continue;
-      ret = nsb_ruleset_add_arch (set, &catalog[i], emu.path, err);
-      if (ret < 0)
-        return ret;
-    }
-  return 0;
 }

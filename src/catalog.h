@@ -38,37 +38,13 @@ const struct nsb_arch *nsb_catalog_match (const uint8_t *head, size_t len);
  * per process. */
 bool nsb_arch_is_native (const struct nsb_arch *arch);
 
-/* The entry nsbinfmt registers: name "qemu-NAME", flags F (pre-opened), P
- * (argv[0] kept: qemu reads AT_FLAGS_PRESERVE_ARGV0) and O (the binary is
- * handed over as AT_EXECFD, so no path has to resolve in the sandbox). */
+/* The entry nsbinfmt registers for ARCH: name "qemu-NAME", its magic and
+ * mask, INTERPRETER, FLAGS (NSB_FLAG_*: F, and what the emulator honours,
+ * emulator.h). */
+/* The flags of a qemu-user's entry (from qemu 6.0 on, emulator.h). */
+#define NSB_QEMU_FLAGS (NSB_FLAG_P | NSB_FLAG_O | NSB_FLAG_F)
+
 int nsb_arch_rule (const struct nsb_arch *arch, const char *interpreter,
-                   struct nsb_rule *rule, nsb_error_t *err);
-
-struct nsb_emulator
-{
-  char path[PATH_MAX];
-  bool is_static;
-  char loader[PATH_MAX]; /* its PT_INTERP when dynamically linked */
-};
-
-/* Find the host's emulator: $NSBINFMT_EMULATOR_PATH (colon-separated dirs)
- * or /usr/local/bin:/usr/bin, names qemu-NAME-static then qemu-NAME; a
- * static one is preferred over a dynamically linked one. */
-int nsb_emulator_find (const struct nsb_arch *arch, struct nsb_emulator *emu,
-                       nsb_error_t *err);
-
-/* Inspect an emulator given by path (for --emulator ARCH=PATH). */
-int nsb_emulator_inspect (const char *path, struct nsb_emulator *emu,
-                          nsb_error_t *err);
-
-struct nsb_ruleset;
-
-/* Add ARCH's entry to SET, with EMULATOR (NULL: the host's, found with
- * nsb_emulator_find).  The native architecture is an error. */
-int nsb_ruleset_add_arch (struct nsb_ruleset *set, const struct nsb_arch *arch,
-                          const char *emulator, nsb_error_t *err);
-
-/* Add every architecture that is not native and has an emulator here. */
-int nsb_ruleset_add_all_arches (struct nsb_ruleset *set, nsb_error_t *err);
+                   unsigned flags, struct nsb_rule *rule, nsb_error_t *err);
 
 #endif

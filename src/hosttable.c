@@ -137,6 +137,20 @@ host_table_mounted (void)
   return false;
 }
 
+int
+nsb_host_table_open (nsb_error_t *err)
+{
+  int fd;
+
+  if (!host_table_mounted ())
+    return nsb_error_set (
+        err, ENOENT, "no binfmt_misc is mounted at " HOST_MOUNTPOINT " here");
+  fd = open (HOST_MOUNTPOINT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return nsb_error_errno (err, "open %s", HOST_MOUNTPOINT);
+  return fd;
+}
+
 /* The emulators' entries of the table mounted at HOST_MOUNTPOINT. */
 static int
 read_live (struct nsb_host_table *ht, nsb_error_t *err)
@@ -149,9 +163,9 @@ read_live (struct nsb_host_table *ht, nsb_error_t *err)
   ht->mounted = host_table_mounted ();
   if (!ht->mounted)
     return 0;
-  fd = open (HOST_MOUNTPOINT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  fd = nsb_host_table_open (err);
   if (fd < 0)
-    return nsb_error_errno (err, "open %s", HOST_MOUNTPOINT);
+    return fd;
   ret = nsb_instance_entry_names (fd, &names, &n, err);
   if (ret < 0)
     return ret;

@@ -50,6 +50,11 @@ int nsb_host_table_read (int rootfd, bool live, struct nsb_host_table *ht,
                          nsb_error_t *err);
 void nsb_host_table_free (struct nsb_host_table *ht);
 
+/* The table mounted at /proc/sys/fs/binfmt_misc in this mount namespace,
+ * opened for reading: found in mountinfo, so no automount is triggered
+ * and nothing is mounted (none there: -ENOENT). */
+int nsb_host_table_open (nsb_error_t *err);
+
 /* MASK: write a mask for every file still registered at boot; else remove
  * nsbinfmt's masks (another file in /etc/binfmt.d is left alone).  *N
  * counts the files changed; HT is updated. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "emulator.h"
 #include "nix.h"
 #include "util.h"
 

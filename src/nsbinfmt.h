@@ -75,13 +75,15 @@ extern "C"
                                        nsbinfmt_error **err);
   NSBINFMT_API void nsbinfmt_rules_free (nsbinfmt_rules *rules);
 
-  /* The entry "qemu-NAME" (flags POF) for ARCH: qemu's name or any alias
-   * nsbinfmt catalog lists ("aarch64", "arm64", "linux/arm64" ...), or
-   * "all": every architecture this host does not run natively and has an
-   * emulator for.  EMULATOR: NULL for the host's (qemu-NAME-static, else
-   * qemu-NAME, in $NSBINFMT_EMULATOR_PATH or /usr/local/bin:/usr/bin), or
-   * an absolute path (not with "all").  The host's own architecture is
-   * refused (-EINVAL), as is an unknown one. */
+  /* The entry "qemu-NAME" (flags F, O, and P where the emulator honours
+   * it) for ARCH: qemu's name or any alias nsbinfmt catalog lists
+   * ("aarch64", "arm64", "linux/arm64" ...), or "all": every architecture
+   * this host does not run natively and has an emulator for.  EMULATOR:
+   * NULL for the registry's `qemu` (the host's qemu-NAME-static, else
+   * qemu-NAME, in $NSBINFMT_EMULATOR_PATH or /usr/local/bin:/usr/bin), a
+   * name of the emulator registry (nsbinfmt(7)), or an absolute path (not
+   * with "all").  The host's own architecture is refused (-EINVAL), as is
+   * an unknown one, and an unknown name (-ENOENT). */
   NSBINFMT_API int nsbinfmt_rules_add_arch (nsbinfmt_rules *rules,
                                             const char *arch,
                                             const char *emulator,

@@ -9,6 +9,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "elfinfo.h"
+#include "inherit.h"
 #include "json.h"
 #include "oci.h"
 #include "util.h"
@@ -127,6 +128,9 @@ config_parse (const char *bundle, const char *json, size_t len,
       cfg->on_failure = annotation (tree, NSB_ANNOTATION_ON_FAILURE);
       cfg->handler = annotation (tree, NSB_ANNOTATION_HANDLER);
       cfg->origin = annotation (tree, NSB_ANNOTATION_ORIGIN);
+      cfg->emulator = annotation (tree, NSB_ANNOTATION_EMULATOR);
+      cfg->inherit = annotation (tree, NSB_ANNOTATION_INHERIT);
+      cfg->credentials = annotation (tree, NSB_ANNOTATION_CREDENTIALS);
     }
   yajl_tree_free (tree);
   return ret;
@@ -167,6 +171,9 @@ nsb_oci_config_free (struct nsb_oci_config *cfg)
   free (cfg->on_failure);
   free (cfg->handler);
   free (cfg->origin);
+  free (cfg->emulator);
+  free (cfg->inherit);
+  free (cfg->credentials);
   memset (cfg, 0, sizeof (*cfg));
 }
 
@@ -214,41 +221,116 @@ two_values (const char *name, const char *v, const char *yes, const char *no,
   return 0;
 }
 
+/* emulate=: auto, all, none, host, or a list of architectures. */
+static int
+parse_mode (const char *e, struct nsb_oci_policy *pol, nsb_error_t *err)
+{
+  static const char *const names[] = { "auto", "all", "none", "host" };
+  static const enum nsb_oci_mode modes[]
+      = { NSB_OCI_AUTO, NSB_OCI_ALL, NSB_OCI_NONE, NSB_OCI_HOST };
+
+  pol->mode = NSB_OCI_AUTO;
+  for (size_t i = 0; e && i < NSB_ARRAY_SIZE (names); i++)
+    if (strcmp (e, names[i]) == 0)
+      {
+        pol->mode = modes[i];
+        return 0;
+      }
+  if (e == NULL)
+    return 0;
+  pol->mode = NSB_OCI_LIST;
+  return parse_list (e, pol, err);
+}
+
+/* inherit=NAME,...: entry names of the host's table (checked there). */
+static int
+parse_inherit (const char *v, struct nsb_oci_policy *pol, nsb_error_t *err)
+{
+  cleanup_free char *copy = strdup (v);
+  char *save = NULL;
+
+  if (copy == NULL)
+    return nsb_error_errno (err, "annotations");
+  for (char *w = strtok_r (copy, ", ", &save); w;
+       w = strtok_r (NULL, ", ", &save))
+    {
+      char **nv;
+      if (pol->n_inherit == NSB_PICKS_MAX)
+        return nsb_error_set (err, E2BIG,
+                              "annotation " NSB_ANNOTATION_INHERIT
+                              ": too many entries");
+      nv = realloc (pol->inherit, (pol->n_inherit + 1) * sizeof (*nv));
+      if (nv == NULL || (nv[pol->n_inherit] = strdup (w)) == NULL)
+        return nsb_error_errno (err, "annotations");
+      pol->inherit = nv;
+      pol->n_inherit++;
+    }
+  if (pol->n_inherit == 0)
+    return nsb_error_set (err, EINVAL,
+                          "annotation " NSB_ANNOTATION_INHERIT " is empty");
+  return 0;
+}
+
+/* emulator=, credentials= and inherit=, and whether the mode takes them. */
+static int
+parse_emulators (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
+                 nsb_error_t *err)
+{
+  bool credentials = false;
+  int ret = 0;
+
+  if ((cfg->emulator || cfg->inherit)
+      && (pol->mode == NSB_OCI_NONE || pol->mode == NSB_OCI_HOST))
+    return nsb_error_set (err, EINVAL,
+                          "annotation " NSB_ANNOTATION_EMULATE "=%s takes no "
+                          "emulator or inherit annotation",
+                          cfg->emulate);
+  if (cfg->emulator)
+    ret = nsb_choice_add_list (&pol->choice, cfg->emulator,
+                               "annotation " NSB_ANNOTATION_EMULATOR, err);
+  if (ret == 0 && cfg->inherit)
+    ret = parse_inherit (cfg->inherit, pol, err);
+  if (ret == 0 && cfg->credentials)
+    {
+      ret = two_values (NSB_ANNOTATION_CREDENTIALS, cfg->credentials, "true",
+                        "false", &credentials, err);
+      pol->choice.credentials = credentials ? 1 : -1;
+    }
+  return ret;
+}
+
+static int
+parse_verify (const char *v, struct nsb_oci_policy *pol, nsb_error_t *err)
+{
+  static const char *const levels[] = { "none", "static", "probe" };
+  size_t i = 0;
+
+  pol->verify = NSB_VERIFY_STATIC;
+  if (v == NULL)
+    return 0;
+  while (i < NSB_ARRAY_SIZE (levels) && strcmp (v, levels[i]))
+    i++;
+  if (i == NSB_ARRAY_SIZE (levels))
+    return nsb_error_set (err, EINVAL,
+                          "annotation " NSB_ANNOTATION_VERIFY
+                          ": `%s` is not none, static or probe",
+                          v);
+  pol->verify = (enum nsb_verify_level)i;
+  return 0;
+}
+
 int
 nsb_oci_policy (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
                 nsb_error_t *err)
 {
   int ret;
-  static const char *const levels[] = { "none", "static", "probe" };
-  const char *e = cfg->emulate;
 
   memset (pol, 0, sizeof (*pol));
-  pol->verify = NSB_VERIFY_STATIC;
   pol->fail = true;
-  if (e == NULL || strcmp (e, "auto") == 0)
-    pol->mode = NSB_OCI_AUTO;
-  else if (strcmp (e, "all") == 0)
-    pol->mode = NSB_OCI_ALL;
-  else if (strcmp (e, "none") == 0)
-    pol->mode = NSB_OCI_NONE;
-  else
-    {
-      pol->mode = NSB_OCI_LIST;
-      if ((ret = parse_list (e, pol, err)) < 0)
-        return ret;
-    }
-  if (cfg->verify)
-    {
-      size_t i = 0;
-      while (i < NSB_ARRAY_SIZE (levels) && strcmp (cfg->verify, levels[i]))
-        i++;
-      if (i == NSB_ARRAY_SIZE (levels))
-        return nsb_error_set (err, EINVAL,
-                              "annotation " NSB_ANNOTATION_VERIFY
-                              ": `%s` is not none, static or probe",
-                              cfg->verify);
-      pol->verify = (enum nsb_verify_level)i;
-    }
+  if ((ret = parse_mode (cfg->emulate, pol, err)) < 0
+      || (ret = parse_emulators (cfg, pol, err)) < 0
+      || (ret = parse_verify (cfg->verify, pol, err)) < 0)
+    return ret;
   ret = two_values (NSB_ANNOTATION_ON_FAILURE, cfg->on_failure, "fail", "warn",
                     &pol->fail, err);
   if (ret < 0)
@@ -261,6 +343,17 @@ nsb_oci_policy (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
     }
   return two_values (NSB_ANNOTATION_ORIGIN, cfg->origin, "true", "false",
                      &pol->origin, err);
+}
+
+void
+nsb_oci_policy_free (struct nsb_oci_policy *pol)
+{
+  nsb_choice_free (&pol->choice);
+  for (size_t i = 0; i < pol->n_inherit; i++)
+    free (pol->inherit[i]);
+  free (pol->inherit);
+  pol->inherit = NULL;
+  pol->n_inherit = 0;
 }
 
 /* A regular file beneath the rootfs; nothing else is opened for I/O. */
@@ -350,10 +443,11 @@ nsb_oci_entrypoint_arch (int rootfd, const struct nsb_oci_config *cfg,
   return 0;
 }
 
-int
-nsb_oci_decide (const struct nsb_oci_config *cfg,
-                const struct nsb_oci_policy *pol, struct nsb_ruleset *set,
-                char *why, size_t why_size, nsb_error_t *err)
+/* The architectures by POL's mode (AUTO: the entrypoint's). */
+static int
+decide_mode (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
+             struct nsb_ruleset *set, char *why, size_t why_size,
+             nsb_error_t *err)
 {
   int ret;
   const struct nsb_arch *arch = NULL;
@@ -362,15 +456,18 @@ nsb_oci_decide (const struct nsb_oci_config *cfg,
   switch (pol->mode)
     {
     case NSB_OCI_NONE:
+    case NSB_OCI_HOST:
+      snprintf (why, why_size, "annotation emulate=%s", cfg->emulate);
       return 0;
     case NSB_OCI_ALL:
       snprintf (why, why_size, "annotation emulate=all");
-      return nsb_ruleset_add_all_arches (set, err);
+      return nsb_ruleset_add_all_arches (set, &pol->choice, err);
     case NSB_OCI_LIST:
       snprintf (why, why_size, "annotation emulate=%s", cfg->emulate);
       for (size_t i = 0; i < pol->n_arches; i++)
         if (!nsb_arch_is_native (pol->arches[i])
-            && (ret = nsb_ruleset_add_arch (set, pol->arches[i], NULL, err))
+            && (ret = nsb_ruleset_add_arch (set, pol->arches[i], &pol->choice,
+                                            err))
                    < 0)
           return ret;
       return 0;
@@ -385,17 +482,51 @@ nsb_oci_decide (const struct nsb_oci_config *cfg,
     return ret;
   if (arch == NULL || nsb_arch_is_native (arch))
     return 0;
-  return nsb_ruleset_add_arch (set, arch, NULL, err);
+  return nsb_ruleset_add_arch (set, arch, &pol->choice, err);
+}
+
+int
+nsb_oci_decide (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
+                struct nsb_ruleset *set, char *why, size_t why_size,
+                nsb_error_t *err)
+{
+  int ret = decide_mode (cfg, pol, set, why, why_size, err);
+
+  if (ret == 0)
+    ret = nsb_ruleset_add_picked (set, &pol->choice, err);
+  if (ret == 0)
+    ret = nsb_inherit (pol->inherit, pol->n_inherit, set, err);
+  return ret;
+}
+
+bool
+nsb_oci_wants_instance (const struct nsb_oci_policy *pol,
+                        const struct nsb_ruleset *set)
+{
+  return set->n > 0 || pol->origin || pol->mode == NSB_OCI_NONE;
 }
 
 void
-nsb_oci_needs (const struct nsb_ruleset *set, const char *why, char *out,
-               size_t size)
+nsb_oci_needs (const struct nsb_oci_policy *pol, const struct nsb_ruleset *set,
+               const char *why, char *out, size_t size)
 {
   char names[256] = "";
 
+  if (set->n == 0)
+    {
+      snprintf (out, size, "%s",
+                pol->mode == NSB_OCI_NONE
+                    ? "needs an empty table (annotation emulate=none)"
+                    : "needs the $ORIGIN loader (annotation origin=true)");
+      return;
+    }
   for (size_t i = 0; i < set->n; i++)
-    snprintf (names + strlen (names), sizeof (names) - strlen (names), "%s%s",
-              i ? "," : "", set->rules[i].name + strlen ("qemu-"));
+    {
+      const char *n = set->rules[i].name;
+      if (strncmp (n, "qemu-", 5) == 0)
+        n += 5;
+      snprintf (names + strlen (names), sizeof (names) - strlen (names),
+                "%s%.64s", i ? "," : "", n);
+    }
   snprintf (out, size, "needs %s emulation (%s)", names, why);
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "catalog.h"
+#include "choice.h"
 #include "error.h"
 #include "selector.h"
 #include "sources.h"
@@ -27,6 +28,9 @@
 #define NSB_ANNOTATION_ON_FAILURE NSB_ANNOTATION_PREFIX "on-failure"
 #define NSB_ANNOTATION_HANDLER NSB_ANNOTATION_PREFIX "handler"
 #define NSB_ANNOTATION_ORIGIN NSB_ANNOTATION_PREFIX "origin"
+#define NSB_ANNOTATION_EMULATOR NSB_ANNOTATION_PREFIX "emulator"
+#define NSB_ANNOTATION_INHERIT NSB_ANNOTATION_PREFIX "inherit"
+#define NSB_ANNOTATION_CREDENTIALS NSB_ANNOTATION_PREFIX "credentials"
 
 struct nsb_oci_state
 {
@@ -47,13 +51,18 @@ struct nsb_oci_config
   char *on_failure;
   char *handler;
   char *origin;
+  char *emulator;
+  char *inherit;
+  char *credentials;
 };
 
 enum nsb_oci_mode
 {
   NSB_OCI_AUTO, /* from the entrypoint's ELF header */
   NSB_OCI_ALL,
-  NSB_OCI_NONE,
+  NSB_OCI_NONE, /* an empty table: nothing is emulated, not even by the
+                   host's entries */
+  NSB_OCI_HOST, /* nothing of nsbinfmt's: the host's table serves it */
   NSB_OCI_LIST,
 };
 
@@ -65,7 +74,10 @@ struct nsb_oci_policy
   enum nsb_verify_level verify;
   bool fail; /* a failure stops the container (on-failure=fail) */
   enum nsb_handler_mode handler;
-  bool origin; /* the $ORIGIN loader too (origin=true) */
+  bool origin;              /* the $ORIGIN loader too (origin=true) */
+  struct nsb_choice choice; /* emulator=ARCH=NAME,..., credentials= */
+  char **inherit;           /* inherit=NAME,... */
+  size_t n_inherit;
 };
 
 /* The state a hook gets on stdin: id, pid, bundle. */
@@ -80,16 +92,26 @@ void nsb_oci_config_free (struct nsb_oci_config *cfg);
 /* The policy the annotations ask for; a bad value is an error. */
 int nsb_oci_policy (const struct nsb_oci_config *cfg,
                     struct nsb_oci_policy *pol, nsb_error_t *err);
+void nsb_oci_policy_free (struct nsb_oci_policy *pol);
 
 /* Into SET, the rules the container needs by POL: the annotations' list,
- * or all, else the entrypoint's architecture (below); none for a native
- * one.  WHY says what decided. */
+ * or all, else the entrypoint's architecture (below), none for a native
+ * one; the architectures the emulator annotation names, and the host's
+ * entries inherit names.  WHY says what decided.  Whether an instance is
+ * needed at all: nsb_oci_wants_instance. */
 int nsb_oci_decide (const struct nsb_oci_config *cfg,
-                    const struct nsb_oci_policy *pol, struct nsb_ruleset *set,
+                    struct nsb_oci_policy *pol, struct nsb_ruleset *set,
                     char *why, size_t why_size, nsb_error_t *err);
 
-/* "needs aarch64,s390x emulation (WHY)": what nsb_oci_decide found. */
-void nsb_oci_needs (const struct nsb_ruleset *set, const char *why, char *out,
+/* Does the container get an instance of its own: entries in SET, the
+ * $ORIGIN loader, or an empty table (emulate=none)? */
+bool nsb_oci_wants_instance (const struct nsb_oci_policy *pol,
+                             const struct nsb_ruleset *set);
+
+/* What the container needs, for messages: "needs aarch64,s390x emulation
+ * (WHY)", or an empty table, or the $ORIGIN loader. */
+void nsb_oci_needs (const struct nsb_oci_policy *pol,
+                    const struct nsb_ruleset *set, const char *why, char *out,
                     size_t size);
 
 /* The architecture the entrypoint is built for, read beneath ROOTFD (the

@@ -234,7 +234,7 @@ catalog_rules (struct nsb_rule **out, size_t *n, nsb_error_t *err)
         continue;
       /* The path is not in the table: an entry binds its own. */
       snprintf (path, sizeof (path), "/usr/bin/qemu-%s-static", a->name);
-      int ret = nsb_arch_rule (a, path, &rules[*n], err);
+      int ret = nsb_arch_rule (a, path, NSB_QEMU_FLAGS, &rules[*n], err);
       if (ret < 0)
         {
           free (rules);

@@ -186,7 +186,8 @@ verify_bound (const struct nsb_entry *e, int root_fd, int host_root_fd,
       const char *n = e->bound[i].name;
       const struct nsb_arch *a
           = strncmp (n, "qemu-", 5) == 0 ? nsb_catalog_lookup (n + 5) : NULL;
-      bool known = a != NULL && nsb_arch_rule (a, "/", r, NULL) == 0;
+      bool known
+          = a != NULL && nsb_arch_rule (a, "/", NSB_QEMU_FLAGS, r, NULL) == 0;
 
       c.status = NSB_CHECK_OK;
       snprintf (c.name, sizeof (c.name), "%.*s/%s",

@@ -17,6 +17,8 @@ enum
   ARG_INTERP = 0x100,
   ARG_ORIGIN,
   ARG_ROOT,
+  ARG_INHERIT,
+  ARG_CREDENTIALS,
 };
 
 static const struct option longopts[] = {
@@ -34,6 +36,8 @@ static const struct option longopts[] = {
   { "interp", required_argument, NULL, ARG_INTERP },
   { "origin", no_argument, NULL, ARG_ORIGIN },
   { "root", required_argument, NULL, ARG_ROOT },
+  { "inherit", required_argument, NULL, ARG_INHERIT },
+  { "credentials", no_argument, NULL, ARG_CREDENTIALS },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -46,8 +50,15 @@ static const char shortopts[] = "+p:jae:E:r:l:wm:kH:h";
 const char options_help[]
     = "RULES (repeatable):\n"
       "  -e, --emulate ARCH     an architecture by any name (aarch64, arm64,\n"
-      "                         linux/arm64, aarch64-linux), or `all`\n"
-      "  -E, --emulator ARCH=PATH  use PATH as ARCH's emulator (implies -e ARCH)\n"
+      "                         linux/arm64, aarch64-linux), `all`, or `none`:\n"
+      "                         an empty table, not even the host's entries\n"
+      "  -E, --emulator ARCH=NAME  ARCH's emulator by its name in the registry\n"
+      "                         (nsbinfmt catalog), or ARCH=PATH, a file you\n"
+      "                         may run (implies -e ARCH)\n"
+      "      --inherit NAME     copy the host's entry NAME (FEX, box64, wine...)\n"
+      "                         into the private table, or `all` of them\n"
+      "      --credentials      set-user-ID programs run with their owner's\n"
+      "                         credentials under emulation (entry flag C)\n"
       "  -r, --rules FILE       register strings, one per line (binfmt.d format)\n"
       "INSTALL:\n"
       "  -l, --level none|static|probe  verification (run: static; install: probe)\n"
@@ -108,6 +119,8 @@ flag_of (int c, struct options *o)
       return &o->keep_ids;
     case ARG_ORIGIN:
       return &o->origin;
+    case ARG_CREDENTIALS:
+      return &o->credentials;
     case 'h':
       return &o->help;
     default:
@@ -139,10 +152,15 @@ set_option (int c, char *arg, struct options *o)
       o->pid = (pid_t)v;
       return 0;
     case 'e':
-      if (strcmp (arg, "all") != 0)
+      if (strcmp (arg, "all") == 0)
+        o->emulate_all = true;
+      else if (strcmp (arg, "none") == 0)
+        o->emulate_none = true;
+      else
         return push (&o->emulate, &o->n_emulate, arg);
-      o->emulate_all = true;
       return 0;
+    case ARG_INHERIT:
+      return push (&o->inherit, &o->n_inherit, arg);
     case 'E':
       return push (&o->emulators, &o->n_emulators, arg);
     case 'r':

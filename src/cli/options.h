@@ -15,7 +15,8 @@
 struct options
 {
   pid_t pid;
-  bool json, all_entries, writable, emulate_all, keep_ids, origin, help;
+  bool json, all_entries, writable, emulate_all, emulate_none, keep_ids,
+      origin, credentials, help;
   int level; /* -1: the command's default */
   enum nsb_handler_mode handler;
   const char *mountpoint;
@@ -25,8 +26,10 @@ struct options
   size_t n_emulate;
   char **rules_files;
   size_t n_rules_files;
-  char **emulators; /* ARCH=PATH */
+  char **emulators; /* ARCH=NAME or ARCH=PATH */
   size_t n_emulators;
+  char **inherit; /* entries of the host's table, or "all" */
+  size_t n_inherit;
   char **args; /* the arguments after the options, NULL-terminated */
   int n_args;
 };

@@ -6,6 +6,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "catalog.h"
+#include "emulator.h"
 #include "entry.h"
 #include "handler.h"
 #include "report.h"

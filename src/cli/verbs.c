@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "choice.h"
 #include "elfinfo.h"
 #include "entry.h"
 #include "handler.h"
 #include "hosttable.h"
+#include "inherit.h"
 #include "install.h"
 #include "kernel.h"
 #include "nix.h"
@@ -38,29 +40,9 @@ fail (nsb_error_t err, int status)
   return status;
 }
 
-/* The ARCH of an --emulator ARCH=PATH. */
-static char *
-emulator_arch (const char *spec)
-{
-  return strndup (spec, strcspn (spec, "="));
-}
-
-/* ARCH's --emulator override, or NULL. */
-static const char *
-emulator_override (const struct options *o, const struct nsb_arch *a)
-{
-  for (size_t i = 0; i < o->n_emulators; i++)
-    {
-      cleanup_free char *name = emulator_arch (o->emulators[i]);
-      if (nsb_catalog_lookup (name) == a)
-        return strchr (o->emulators[i], '=') + 1;
-    }
-  return NULL;
-}
-
-/* The architecture NAME, with its --emulator if it has one. */
+/* The architecture NAME, with the emulator C picks for it. */
 static int
-add_arch (const struct options *o, const char *name, struct nsb_ruleset *set,
+add_arch (struct nsb_choice *c, const char *name, struct nsb_ruleset *set,
           nsb_error_t *err)
 {
   const struct nsb_arch *a = nsb_catalog_lookup (name);
@@ -68,47 +50,57 @@ add_arch (const struct options *o, const char *name, struct nsb_ruleset *set,
   if (a == NULL)
     return nsb_error_set (
         err, EINVAL, "unknown architecture `%s` (see nsbinfmt catalog)", name);
-  return nsb_ruleset_add_arch (set, a, emulator_override (o, a), err);
+  return nsb_ruleset_add_arch (set, a, c, err);
+}
+
+/* --emulate, --emulator and --credentials. */
+static int
+add_emulated (const struct options *o, struct nsb_choice *c,
+              struct nsb_ruleset *set, nsb_error_t *err)
+{
+  int r;
+
+  c->paths = true;
+  c->credentials = o->credentials;
+  for (size_t i = 0; i < o->n_emulators; i++)
+    if ((r = nsb_choice_add (c, o->emulators[i], "--emulator", err)) < 0)
+      return r;
+  /* `all` first: a named architecture (and its --emulator) replaces it. */
+  if (o->emulate_all && (r = nsb_ruleset_add_all_arches (set, c, err)) < 0)
+    return r;
+  for (size_t i = 0; i < o->n_emulate; i++)
+    if ((r = add_arch (c, o->emulate[i], set, err)) < 0)
+      return r;
+  return nsb_ruleset_add_picked (set, c, err);
 }
 
 static int
 build_rules (const struct options *o, struct nsb_ruleset *set,
              nsb_error_t *err)
 {
+  struct nsb_choice c = { 0 };
   unsigned kf = NSB_KF_LINUX_7_3;
+  bool others = o->emulate_all || o->n_emulate || o->n_emulators
+                || o->n_rules_files || o->n_inherit;
   int r;
 
-  for (size_t i = 0; i < o->n_emulators; i++)
-    {
-      const char *eq = strchr (o->emulators[i], '=');
-      if (eq == NULL || eq[1] != '/')
-        return nsb_error_set (err, EINVAL,
-                              "--emulator takes ARCH=/ABSOLUTE/PATH, not `%s`",
-                              o->emulators[i]);
-    }
-  /* `all` first: a named architecture (and its --emulator) replaces it. */
-  if (o->emulate_all && (r = nsb_ruleset_add_all_arches (set, err)) < 0)
+  if (o->emulate_none && others)
+    return nsb_error_set (err, EINVAL,
+                          "--emulate none takes no other --emulate, "
+                          "--emulator, --rules or --inherit");
+  r = add_emulated (o, &c, set, err);
+  nsb_choice_free (&c);
+  if (r < 0 || (r = nsb_inherit (o->inherit, o->n_inherit, set, err)) < 0)
     return r;
-  for (size_t i = 0; i < o->n_emulate; i++)
-    if ((r = add_arch (o, o->emulate[i], set, err)) < 0)
-      return r;
-  for (size_t i = 0; i < o->n_emulators; i++)
-    {
-      cleanup_free char *name = emulator_arch (o->emulators[i]);
-      if (name == NULL)
-        return nsb_error_errno (err, "--emulator");
-      if ((r = add_arch (o, name, set, err)) < 0)
-        return r;
-    }
   if (o->n_rules_files && (r = nsb_kernel_dialect (&kf, err)) < 0)
     return r;
   for (size_t i = 0; i < o->n_rules_files; i++)
     if ((r = nsb_ruleset_add_file (set, o->rules_files[i], kf, err)) < 0)
       return r;
-  if (set->n == 0 && !o->origin)
-    return nsb_error_set (
-        err, EINVAL,
-        "nothing to install: give --emulate, --emulator, --rules or --origin");
+  if (set->n == 0 && !o->origin && !o->emulate_none)
+    return nsb_error_set (err, EINVAL,
+                          "nothing to install: give --emulate, --emulator, "
+                          "--inherit, --rules or --origin");
   return 0;
 }
 

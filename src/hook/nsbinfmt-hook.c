@@ -60,10 +60,15 @@ install (struct hook *h, nsb_error_t *err)
    * registering: a poststop of another container must not remove what
    * this one needs.  The hook of a rootless engine cannot load a handler;
    * it attaches a pinned one if root pinned it. */
-  if (shares_our_userns (&t)
-      && (nsb_refs_dir (refs, sizeof (refs), err) < 0
-          || nsb_refs_take (refs, h->st.id, &h->set, err) < 0))
-    ret = -1;
+  if (shares_our_userns (&t) && h->pol.mode == NSB_OCI_NONE)
+    ret = nsb_error_set (err, EPERM,
+                         "this container shares its user namespace, and so "
+                         "its table, with the engine's other containers: "
+                         "an empty table needs one of its own "
+                         "(podman --userns=auto)");
+  else if (shares_our_userns (&t)
+           && (ret = nsb_refs_dir (refs, sizeof (refs), err)) == 0)
+    ret = nsb_refs_take (refs, h->st.id, &h->set, err);
   if (ret == 0 && h->pol.origin)
     ret = nsb_origin_prepare (&io.origin, err);
   if (ret == 0 && h->set.n > 0)
@@ -125,14 +130,11 @@ hook_main (struct hook *h, nsb_error_t *err)
                         err);
   if (ret < 0)
     return ret;
-  if (h->set.n == 0 && !h->pol.origin)
+  if (!nsb_oci_wants_instance (&h->pol, &h->set))
     return 0;
   if (install (h, err) == 0)
     return 0;
-  if (h->set.n == 0)
-    return nsb_error_prefix (err, "needs the $ORIGIN loader (annotation "
-                                  "origin=true)");
-  nsb_oci_needs (&h->set, h->why, needs, sizeof (needs));
+  nsb_oci_needs (&h->pol, &h->set, h->why, needs, sizeof (needs));
   return nsb_error_prefix (err, "%s", needs);
 }
 
@@ -157,6 +159,7 @@ main (int argc, char **argv)
              h.st.id[0] ? h.st.id : "?", err->msg,
              h.warn_only ? " (on-failure=warn: starting it anyway)" : "");
   nsb_ruleset_free (&h.set);
+  nsb_oci_policy_free (&h.pol);
   nsb_oci_config_free (&h.cfg);
   nsb_error_release (&err);
   return ret < 0 && !h.warn_only ? 1 : 0;

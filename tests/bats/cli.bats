@@ -49,7 +49,9 @@ teardown() { common_teardown; }
 	[ "$status" -eq 125 ]
 	assert_one_line_error "no emulator for aarch64" "qemu-user-static"
 	run as_user "$NSB" run --emulator aarch64=qemu-aarch64 -- true
-	assert_one_line_error "ARCH=/ABSOLUTE/PATH"
+	assert_one_line_error "no emulator \`qemu-aarch64\` for aarch64 in the registry"
+	run as_user "$NSB" run --emulator aarch64=bin/qemu -- true
+	assert_one_line_error "neither an emulator's name nor an absolute path"
 	run as_user "$NSB" run --emulator aarch64=/nonexistent/qemu -- true
 	assert_one_line_error "/nonexistent/qemu" "No such file"
 }

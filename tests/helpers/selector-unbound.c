@@ -25,6 +25,7 @@
 #include "bpf/selector.h"
 #include "bpf/selector.skel.h"
 #include "catalog.h"
+#include "emulator.h"
 #include "instance.h"
 #include "selector.h"
 
@@ -76,7 +77,8 @@ main (int argc, char **argv)
     }
   arch = nsb_catalog_lookup (argv[1]);
   if (arch == NULL || nsb_emulator_find (arch, &emu, &err) < 0
-      || nsb_arch_rule (arch, emu.path, &rule, &err) < 0)
+      || nsb_arch_rule (arch, emu.path, NSB_FLAG_F | emu.flags, &rule, &err)
+             < 0)
     fail (argv[1], err);
   skel = nsb_selector_bpf__open ();
   if (skel == NULL)

@@ -63,10 +63,15 @@ test_rules (void)
           && failed (nsbinfmt_rules_add_arch (rules, u.machine, NULL, &err),
                      &err, EINVAL, "natively"),
       "the host's own architecture (%s): EINVAL", u.machine);
-  tap_ok (
-      failed (nsbinfmt_rules_add_arch (rules, "aarch64", "qemu-aarch64", &err),
-              &err, EINVAL, "absolute"),
-      "a relative emulator path: EINVAL");
+  tap_ok (failed (nsbinfmt_rules_add_arch (rules, "aarch64", "bin/qemu", &err),
+                  &err, EINVAL, "absolute"),
+          "a relative emulator path: EINVAL");
+  setenv ("NSBINFMT_EMULATORS_DIR", "/nonexistent", 1);
+  tap_ok (failed (nsbinfmt_rules_add_arch (rules, "aarch64", "qemu-9", &err),
+                  &err, ENOENT,
+                  "no emulator `qemu-9` for aarch64 in the registry"),
+          "a name the registry does not have: ENOENT");
+  unsetenv ("NSBINFMT_EMULATORS_DIR");
   tap_ok (
       failed (nsbinfmt_rules_add_arch (rules, "all", "/usr/bin/qemu", &err),
               &err, EINVAL, "all"),
@@ -189,9 +194,9 @@ test_lifecycle (nsbinfmt_target *t, nsbinfmt_rules *rules, const char *entry)
 
   snprintf (qemu, sizeof (qemu), "qemu-%s", foreign ());
 
-  tap_ok (nsbinfmt_install (t, rules, NULL, NSBINFMT_VERIFY_NONE, 0, &err)
-              == 0,
-          "install");
+  tap_ok (
+      nsbinfmt_install (t, rules, NULL, NSBINFMT_VERIFY_NONE, 0, &err) == 0,
+      "install%s%s", err ? ": " : "", err ? nsbinfmt_error_message (err) : "");
   tap_ok (nsbinfmt_list (t, NULL, &names, &err) == 0
               && names_are (names, qemu, entry),
           "list: both entries");

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "emulator.h"
 #include "probe.h"
 #include "tap.h"
 #include "util.h"
@@ -67,12 +68,12 @@ test_against_debian (void)
       struct nsb_rule *deb = conf_rule (g.gl_pathv[i]), ours;
       const struct nsb_arch *a
           = deb ? nsb_catalog_lookup (deb->name + 5) : NULL;
-      bool same = a && nsb_arch_rule (a, "/x", &ours, NULL) == 0
-                  && ours.offset == deb->offset
-                  && ours.magic_len == deb->magic_len
-                  && !memcmp (ours.magic, deb->magic, deb->magic_len)
-                  && ours.has_mask == deb->has_mask
-                  && !memcmp (ours.mask, deb->mask, deb->magic_len);
+      bool same
+          = a && nsb_arch_rule (a, "/x", NSB_QEMU_FLAGS, &ours, NULL) == 0
+            && ours.offset == deb->offset && ours.magic_len == deb->magic_len
+            && !memcmp (ours.magic, deb->magic, deb->magic_len)
+            && ours.has_mask == deb->has_mask
+            && !memcmp (ours.mask, deb->mask, deb->magic_len);
       tap_ok (same, "%s: catalog magic/mask equal Debian's", g.gl_pathv[i]);
       matched += same;
       free (deb);
@@ -145,6 +146,12 @@ test_emulators (void)
   tap_ok (nsb_emulator_find (a, &emu, NULL) == 0 && emu.is_static
               && !strcmp (emu.path, "/usr/bin/qemu-aarch64-static"),
           "the static emulator is found");
+  tap_ok (!strcmp (emu.qemu_arch, "aarch64")
+              && strncmp (emu.version, "7.2.", 4) == 0
+              && emu.flags == (NSB_FLAG_P | NSB_FLAG_O) && emu.native
+              && emu.root_only,
+          "bookworm's qemu 7.2, read from the file: P and O (%s)",
+          emu.version);
   setenv ("NSBINFMT_EMULATOR_PATH", "/nonexistent", 1);
   tap_ok (nsb_emulator_find (a, &emu, &err) < 0 && err
               && strstr (err->msg, "qemu-user-static"),
@@ -152,7 +159,8 @@ test_emulators (void)
   unsetenv ("NSBINFMT_EMULATOR_PATH");
   nsb_error_release (&err);
   tap_ok (nsb_emulator_inspect ("/bin/true", &emu, NULL) == 0 && !emu.is_static
-              && emu.loader[0] == '/',
+              && emu.loader[0] == '/' && emu.version[0] == '\0'
+              && emu.flags == NSB_FLAG_O,
           "a dynamically linked binary is reported as such");
 }
 
@@ -166,7 +174,7 @@ test_probes (void)
     {
       const struct nsb_arch *a = nsb_catalog_lookup (*p);
       struct nsb_rule r;
-      bool ok = a && nsb_arch_rule (a, "/x", &r, NULL) == 0
+      bool ok = a && nsb_arch_rule (a, "/x", NSB_QEMU_FLAGS, &r, NULL) == 0
                 && nsb_probe_build (*p, 42, img, sizeof (img), &len, NULL) == 0
                 && nsb_rule_matches (&r, img, len);
       tap_ok (ok, "the %s probe matches its catalog magic", *p);

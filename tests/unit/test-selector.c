@@ -37,12 +37,12 @@ test_selectable (void)
   size_t n = 0;
 
   for (size_t i = 0; i < nsb_catalog_size (); i++)
-    n += nsb_arch_rule (nsb_catalog_at (i), "/usr/bin/qemu", &rule, NULL) == 0
+    n += nsb_arch_rule (nsb_catalog_at (i), "/usr/bin/qemu", NSB_QEMU_FLAGS, &rule, NULL) == 0
          && nsb_rule_selectable (&rule, NULL) == 0;
   tap_ok (n == nsb_catalog_size (),
           "every catalog architecture's rule is selectable (%zu of %zu)", n,
           nsb_catalog_size ());
-  tap_ok (a && nsb_arch_rule (a, "/q", &rule, NULL) == 0
+  tap_ok (a && nsb_arch_rule (a, "/q", NSB_QEMU_FLAGS, &rule, NULL) == 0
               && nsb_rule_selectable (&rule, NULL) == 0,
           "arm64 (POF)");
   tap_ok (selectable (":c:M::\\x7fELF::/bin/q:CF"), "C and F");
@@ -101,7 +101,7 @@ test_prepare (void)
   nsb_error_t err = NULL;
   int r;
 
-  nsb_arch_rule (a, "/usr/bin/qemu-s390x-static", &rule, NULL);
+  nsb_arch_rule (a, "/usr/bin/qemu-s390x-static", NSB_QEMU_FLAGS, &rule, NULL);
   r = nsb_selector_prepare (&rule, 1, NSB_HANDLER_MAGIC, &sel, NULL);
   tap_ok (r == 0 && sel == NULL, "magic: no selector");
   r = nsb_selector_prepare (&rule, 1, NSB_HANDLER_AUTO, &sel, &err);
