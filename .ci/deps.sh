@@ -88,6 +88,8 @@ done
 
 # Real foreign-architecture binaries, from Debian's own packages.
 "$(dirname "$0")/../tests/fixtures/fetch-foreign.sh"
+# A second qemu release (backports), for emulators chosen per container.
+"$(dirname "$0")/../tests/fixtures/fetch-qemu.sh"
 
 # virtme-ng and udev, to boot the Linux 7.3 test kernel (make check-vm).
 "$(dirname "$0")/../tests/vm/setup.sh"

@@ -144,37 +144,101 @@ print_entries (const struct nsb_entry *e, size_t n, const char *where,
   json_end (g);
 }
 
+/* An emulator's state: native, missing, static or dynamic. */
+static const char *
+emulator_state (bool native, bool found, const struct nsb_emulator *emu)
+{
+  return native           ? "native"
+         : !found         ? "missing"
+         : emu->is_static ? "static"
+                          : "dynamic";
+}
+
+/* The registry's emulators of A: in JSON, an array; else a line each. */
+static void
+print_registry_of (const struct nsb_registry *reg, const struct nsb_arch *a,
+                   yajl_gen g)
+{
+  if (g)
+    {
+      jkey (g, "emulators");
+      yajl_gen_array_open (g);
+    }
+  for (size_t i = 0; i < reg->n; i++)
+    {
+      const struct nsb_registry_entry *e = &reg->v[i];
+      cleanup_error nsb_error_t err = NULL;
+      struct nsb_emulator emu = { 0 };
+      char flags[8] = "";
+      if (e->arch != a)
+        continue;
+      bool ok = nsb_registry_emulator (reg, e->name, a, &emu, &err) == 0;
+      nsb_flags_to_string (emu.flags, flags);
+      if (!g)
+        {
+          printf ("  %-14s %-8s %-4s %-10.*s %s%s%s\n", e->name,
+                  ok ? emulator_state (false, true, &emu) : "refused",
+                  ok && flags[0] ? flags : "-",
+                  (int)strcspn (emu.version[0] ? emu.version : "-", " "),
+                  emu.version[0] ? emu.version : "-", e->path, ok ? "" : ": ",
+                  ok ? "" : err->msg);
+          continue;
+        }
+      yajl_gen_map_open (g);
+      js (g, "name", e->name);
+      js (g, "path", e->path);
+      js (g, "where", e->where);
+      js (g, "state", ok ? emulator_state (false, true, &emu) : "refused");
+      js (g, "flags", ok ? flags : "");
+      js (g, "version", emu.version);
+      js (g, "error", ok ? "" : err->msg);
+      yajl_gen_map_close (g);
+    }
+  if (g)
+    yajl_gen_array_close (g);
+}
+
+static void
+print_arch (const struct nsb_arch *a, const struct nsb_registry *reg,
+            yajl_gen g)
+{
+  cleanup_error nsb_error_t err = NULL;
+  struct nsb_emulator emu = { 0 };
+  bool native = nsb_arch_is_native (a),
+       found
+       = !native
+         && nsb_registry_emulator (reg, NSB_REGISTRY_DEFAULT, a, &emu, &err)
+                == 0;
+  const char *state = emulator_state (native, found, &emu);
+
+  if (!g)
+    {
+      printf ("%-12s %-8s %-34s %-8.*s %s\n", a->name, state,
+              found ? emu.path : "-",
+              (int)strcspn (emu.version[0] ? emu.version : "-", " "),
+              emu.version[0] ? emu.version : "-", a->aliases);
+      print_registry_of (reg, a, g);
+      return;
+    }
+  yajl_gen_map_open (g);
+  js (g, "arch", a->name);
+  js (g, "aliases", a->aliases);
+  js (g, "emulator", found ? emu.path : "");
+  js (g, "state", state);
+  js (g, "version", emu.version);
+  print_registry_of (reg, a, g);
+  yajl_gen_map_close (g);
+}
+
 void
-print_catalog (bool json)
+print_catalog (const struct nsb_registry *reg, bool json)
 {
   yajl_gen g = json ? json_begin () : NULL;
 
   if (g)
     yajl_gen_array_open (g);
   for (size_t i = 0; i < nsb_catalog_size (); i++)
-    {
-      const struct nsb_arch *a = nsb_catalog_at (i);
-      cleanup_error nsb_error_t err = NULL;
-      struct nsb_emulator emu;
-      bool native = nsb_arch_is_native (a),
-           found = !native && nsb_emulator_find (a, &emu, &err) == 0;
-      const char *state = native          ? "native"
-                          : !found        ? "missing"
-                          : emu.is_static ? "static"
-                                          : "dynamic";
-      if (!g)
-        {
-          printf ("%-12s %-8s %-34s %s\n", a->name, state,
-                  found ? emu.path : "-", a->aliases);
-          continue;
-        }
-      yajl_gen_map_open (g);
-      js (g, "arch", a->name);
-      js (g, "aliases", a->aliases);
-      js (g, "emulator", found ? emu.path : "");
-      js (g, "state", state);
-      yajl_gen_map_close (g);
-    }
+    print_arch (nsb_catalog_at (i), reg, g);
   if (g)
     {
       yajl_gen_array_close (g);

@@ -324,7 +324,13 @@ verb_remove (struct options *o)
 int
 verb_catalog (struct options *o)
 {
-  print_catalog (o->json);
+  struct nsb_registry reg;
+  cleanup_error nsb_error_t err = NULL;
+
+  if (nsb_registry_load (&reg, &err) < 0)
+    return fail (err, EXIT_FAILURE);
+  print_catalog (&reg, o->json);
+  nsb_registry_free (&reg);
   return 0;
 }
 
