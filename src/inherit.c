@@ -2,8 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "entry.h"
 #include "hosttable.h"
@@ -20,6 +22,7 @@ copy_entry (int fd, const char *name, bool all, struct nsb_ruleset *set,
   cleanup_free struct nsb_entry *e = calloc (1, sizeof (*e));
   const char *why = NULL;
   char origin[NSB_ENTRY_NAME_MAX + 16];
+  struct stat st;
   int ret;
 
   if (e == NULL)
@@ -28,10 +31,10 @@ copy_entry (int fd, const char *name, bool all, struct nsb_ruleset *set,
       || !strcmp (name, "register") || !strcmp (name, "status"))
     return nsb_error_set (err, EINVAL, "inherit: `%s` is not an entry's name",
                           name);
-  ret = nsb_entry_read_at (fd, name, e, err);
-  if (ret == -ENOENT)
+  if (fstatat (fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
     return nsb_error_set (err, ENOENT,
                           "inherit: the host's table has no entry `%s`", name);
+  ret = nsb_entry_read_at (fd, name, e, err);
   if (ret < 0)
     return nsb_error_prefix (err, "inherit %s", name);
   if (e->rule.type == NSB_TYPE_BPF)

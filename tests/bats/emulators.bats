@@ -1,0 +1,198 @@
+#!/usr/bin/env bats
+# Emulators chosen per container (issue 22): the registry root administers,
+# two qemu releases of one architecture side by side (bookworm's
+# qemu-user-static 7.2 and backports' 10.0, both Debian's), entries of the
+# host's table inherited on request, an empty table, set-user-ID programs
+# under emulation (C), and the refusals.  The host table is checked after
+# every test (helpers.bash).
+
+load helpers
+
+QEMU10=${FIXTURES}/qemu-backports/usr/bin
+
+setup() {
+	common_setup
+	[ -x "$QEMU10/qemu-aarch64" ] || {
+		echo "no qemu 10.0 in $QEMU10: run tests/fixtures/fetch-qemu.sh" >&2
+		return 1
+	}
+	REG="$NSB_BIN_DIR/emulators.d"
+	mkdir -m 755 "$REG"
+	printf '%s\n' "# two releases, by name" \
+		"qemu-7.2  aarch64,riscv64,s390x  /usr/bin/qemu-{arch}-static" \
+		"qemu-10.0 aarch64,riscv64,s390x  $QEMU10/qemu-{arch}" >"$REG/test.conf"
+	export NSBINFMT_EMULATORS_DIR="$REG"
+	ARM64=$(fixture arm64)
+}
+teardown() { common_teardown; }
+
+# What a run with OPTIONS sees: its qemu-aarch64 entry's interpreter, and
+# the version of the emulator an arm64 process runs in (its /proc/PID/exe
+# is the emulator), while the other run is running too.
+probe_run() {
+	"$NSB" run "$@" -- sh -c '"$0" sleep 3 & p=$!
+		grep interpreter /proc/sys/fs/binfmt_misc/qemu-aarch64
+		sleep 1; /proc/$p/exe --version | head -n1; wait' "$ARM64"
+}
+
+@test "two runs of one architecture at once, each with its own qemu release" {
+	probe_run -E arm64=qemu-7.2 >"$NSB_BIN_DIR/a" 2>&1 &
+	local a=$!
+	probe_run -E arm64=qemu-10.0 >"$NSB_BIN_DIR/b" 2>&1
+	wait "$a"
+	run cat "$NSB_BIN_DIR/a"
+	[ "${lines[0]}" = "interpreter /usr/bin/qemu-aarch64-static" ]
+	[[ "${lines[1]}" == "qemu-aarch64 version 7.2."* ]]
+	run cat "$NSB_BIN_DIR/b"
+	[ "${lines[0]}" = "interpreter $QEMU10/qemu-aarch64" ]
+	[[ "${lines[1]}" == "qemu-aarch64 version 10.0."* ]]
+}
+
+@test "the unprivileged user picks a registry name too; the default is qemu" {
+	run as_user env NSBINFMT_EMULATORS_DIR="$REG" "$NSB" run -E riscv64=qemu-10.0 -- \
+		grep interpreter /proc/sys/fs/binfmt_misc/qemu-riscv64
+	[ "$status" -eq 0 ]
+	[ "$output" = "interpreter $QEMU10/qemu-riscv64" ]
+	run as_user env NSBINFMT_EMULATORS_DIR="$REG" "$NSB" run -e riscv64 -- \
+		grep interpreter /proc/sys/fs/binfmt_misc/qemu-riscv64
+	[ "$output" = "interpreter /usr/bin/qemu-riscv64-static" ]
+	# A registry line named qemu replaces the host's for that architecture.
+	echo "qemu riscv64 $QEMU10/qemu-riscv64" >"$REG/default.conf"
+	run "$NSB" run -e riscv64 -- grep interpreter /proc/sys/fs/binfmt_misc/qemu-riscv64
+	[ "$output" = "interpreter $QEMU10/qemu-riscv64" ]
+}
+
+@test "catalog lists the registry with versions, and what it refuses" {
+	echo "broken aarch64 /bin/true" >"$REG/z.conf"
+	run "$NSB" catalog --json
+	[ "$status" -eq 0 ]
+	local arm
+	arm=$(echo "$output" | jq -c '.[] | select(.arch == "aarch64")')
+	echo "$arm" | jq -e '.version | startswith("7.2.")'
+	echo "$arm" | jq -e '.emulators[] | select(.name == "qemu-10.0") |
+		.state == "static" and (.version | startswith("10.0.")) and .flags == "PO"'
+	echo "$arm" | jq -e '.emulators[] | select(.name == "broken") |
+		.state == "refused" and (.error | contains("z.conf:1") and contains("dynamically linked"))'
+	run "$NSB" catalog
+	[[ "$output" == *"qemu-10.0      static   PO   10.0."* ]]
+}
+
+@test "the registry's refusals: one line each, naming file and line" {
+	echo "bad-line aarch64" >"$REG/b.conf"
+	run "$NSB" run -e arm64 -- true
+	assert_one_line_error "$REG/b.conf:1" "NAME ARCHES PATH"
+	echo "wrong aarch64 $QEMU10/qemu-riscv64" >"$REG/b.conf"
+	run "$NSB" run -E arm64=wrong -- true
+	assert_one_line_error "$REG/b.conf:1" "a qemu of another architecture"
+	echo "dyn aarch64 /bin/true" >"$REG/b.conf"
+	run "$NSB" run -E arm64=dyn -- true
+	assert_one_line_error "$REG/b.conf:1" "dynamically linked"
+	# an emulator others may write
+	install -m 777 "$QEMU10/qemu-aarch64" "$NSB_BIN_DIR/q"
+	echo "open aarch64 $NSB_BIN_DIR/q" >"$REG/b.conf"
+	run "$NSB" run -E arm64=open -- true
+	assert_one_line_error "$REG/b.conf:1" "others than root may write it"
+	# a registry file non-root may write, and one a user owns
+	echo "# fine" >"$REG/b.conf"
+	chmod 666 "$REG/b.conf"
+	run "$NSB" run -e arm64 -- true
+	assert_one_line_error "$REG/b.conf: refused"
+	chmod 644 "$REG/b.conf"
+	chown "$NSB_TEST_USER" "$REG/b.conf"
+	run "$NSB" run -e arm64 -- true
+	assert_one_line_error "$REG/b.conf: refused"
+	rm -f "$REG/b.conf"
+	run "$NSB" run -E arm64=qemu-9.0 -- true
+	assert_one_line_error "no emulator \`qemu-9.0\` for aarch64 in the registry"
+}
+
+# A throwaway parent: a user namespace of its own, with its own instance
+# at /proc/sys/fs/binfmt_misc holding one entry, parent-arm64; nsbinfmt
+# runs inside it as on a host whose table has that entry.
+in_parent() {
+	local reg
+	reg=$("$NSB" rules -e arm64 | sed 's/^:qemu-aarch64:/:parent-arm64:/; s/:[A-Z]*$/:F/')
+	unshare -Urm --propagation private sh -c '
+		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || exit 1
+		printf "%s" "$1" >/proc/sys/fs/binfmt_misc/register || exit 1
+		shift
+		"$@"' sh "$reg" "$@"
+}
+
+@test "inherit: a host entry copied by name, all of them, and an unknown name" {
+	run in_parent "$NSB" run --inherit parent-arm64 -- \
+		sh -c 'ls /proc/sys/fs/binfmt_misc; grep -E "^(interpreter|flags)" /proc/sys/fs/binfmt_misc/parent-arm64; "$0" uname -m' "$ARM64"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"parent-arm64"* ]]
+	[[ "$output" == *"interpreter /usr/bin/qemu-aarch64-static"* ]]
+	[[ "$output" == *"flags: F"* ]]
+	[ "${lines[-1]}" = aarch64 ]
+	run in_parent "$NSB" run --inherit all -e s390x -- ls /proc/sys/fs/binfmt_misc
+	[ "$status" -eq 0 ]
+	[[ "$output" == *parent-arm64*qemu-s390x* ]]
+	run in_parent "$NSB" run --inherit nope -- true
+	assert_one_line_error "the host's table has no entry \`nope\`"
+	# a host with no table mounted here
+	run "$NSB" run --inherit parent-arm64 -- true
+	assert_one_line_error "inherit" "no binfmt_misc is mounted"
+}
+
+@test "emulate none: an empty table, even where the parent's would emulate" {
+	# Without nsbinfmt a child namespace falls through to the parent's table.
+	run in_parent unshare -Ur "$ARM64" uname -m
+	[ "$status" -eq 0 ]
+	[ "$output" = aarch64 ]
+	run in_parent "$NSB" run -e none -- sh -c 'ls /proc/sys/fs/binfmt_misc; "$0" uname -m' "$ARM64"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"register"*"status"* ]]
+	[[ "$output" != *"parent-arm64"* ]]
+	[[ "$output" == *"Exec format error"* ]]
+	run "$NSB" run -e none -e arm64 -- true
+	assert_one_line_error "--emulate none takes no other"
+}
+
+# A root file system with a set-user-ID root arm64 busybox whose `id` keeps
+# the privileges it runs with (busybox.conf), and a user to run it as.
+make_suid_root() {
+	mkdir -p "$1/bin" "$1/etc" "$1/proc" "$1/dev" "$1/sys" "$1/tmp"
+	install -m 4755 "$ARM64" "$1/bin/busybox"
+	ln -s busybox "$1/bin/sh"
+	ln -s busybox "$1/bin/id"
+	printf '[SUID]\nid = ssx 0.0\n' >"$1/etc/busybox.conf"
+	chmod 644 "$1/etc/busybox.conf"
+}
+
+@test "set-user-ID under emulation: its effective uid with --credentials only" {
+	local r="$NSB_BIN_DIR/suid"
+	make_suid_root "$r"
+	run "$NSB" run -k -e arm64 --credentials -- chroot --userspec=65534:65534 "$r" /bin/busybox id
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uid=65534 "*"euid=0 "* ]]
+	run "$NSB" run -k -e arm64 -- grep flags /proc/sys/fs/binfmt_misc/qemu-aarch64
+	[ "$output" = "flags: POF" ]
+	run "$NSB" run -k -e arm64 -- chroot --userspec=65534:65534 "$r" /bin/busybox id
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	# C from the registry's line, per emulator
+	echo "suid aarch64 /usr/bin/qemu-aarch64-static POC" >"$REG/suid.conf"
+	run "$NSB" run -k -E arm64=suid -- chroot --userspec=65534:65534 "$r" /bin/busybox id
+	[[ "$output" == *"euid=0 "* ]]
+}
+
+@test "P only where the emulator honours it: an old qemu gets no P" {
+	# A qemu release before 6.0, as far as its version string says: a copy
+	# of 7.2's file with the version rewritten (same length).
+	sed 's/qemu-aarch64 version 7\.2\./qemu-aarch64 version 5.2./' \
+		/usr/bin/qemu-aarch64-static >"$NSB_BIN_DIR/qemu-old"
+	chmod 755 "$NSB_BIN_DIR/qemu-old"
+	echo "old aarch64 $NSB_BIN_DIR/qemu-old" >"$REG/old.conf"
+	run "$NSB" run -E arm64=old -- grep flags /proc/sys/fs/binfmt_misc/qemu-aarch64
+	[ "$status" -eq 0 ]
+	[ "$output" = "flags: OF" ]
+	# argv[0] kept (P): busybox runs the applet it names; without P it
+	# gets the binary's path, and is busybox itself, taking -m for an applet
+	run "$NSB" run -E arm64=qemu-10.0 -- bash -c 'exec -a uname "$0" -m' "$ARM64"
+	[ "$output" = aarch64 ]
+	run "$NSB" run -E arm64=old -- bash -c 'exec -a uname "$0" -m' "$ARM64"
+	[[ "$output" == *"-m: applet not found"* ]]
+}
