@@ -231,3 +231,9 @@ make_tree() {
 	mv "$build" "$TREE"
 	chmod -R a+rX "$NSB_BIN_DIR"
 }
+
+# podman's global flags for a throwaway store at DIR.
+podman_flags() {
+	echo --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
+		--root "$1/root" --runroot "$1/runroot"
+}

@@ -161,10 +161,6 @@ teardown() { common_teardown; }
 	done
 }
 
-podman_flags() {
-	echo --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
-		--root "$1/root" --runroot "$1/runroot"
-}
 
 # An arm64 image from Debian's busybox, imported with its architecture.
 import_image() {

@@ -14,10 +14,6 @@ ARCHES="arm64:arm64: armhf:arm:v7 s390x:s390x: ppc64el:ppc64le: riscv64:riscv64:
 # capitals in it for an image name.
 LAYOUT_DIR=/tmp/nsb-podman-layout
 
-podman_flags() {
-	echo --storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
-		--root "$1/root" --runroot "$1/runroot"
-}
 RUNFLAGS="--rm --runtime runc --network none"
 ROOTFUL="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 
