@@ -38,31 +38,29 @@ probe_run() {
 		sleep 1; /proc/$p/exe --version | head -n1; wait' "$ARM64"
 }
 
-@test "two runs of one architecture at once, each with its own qemu release" {
-	probe_run -H magic -E arm64=qemu-7.2 >"$NSB_BIN_DIR/a" 2>&1 &
+# Two runs of arm64 at once with handler $1 (-H), on qemu 7.2 and 10.0:
+# each one's table names its own emulator (the line is $2 then the path)
+# and its process runs in it.
+side_by_side() {
+	probe_run -H "$1" -E arm64=qemu-7.2 >"$NSB_BIN_DIR/a" 2>&1 &
 	local a=$!
-	probe_run -H magic -E arm64=qemu-10.0 >"$NSB_BIN_DIR/b" 2>&1
+	probe_run -H "$1" -E arm64=qemu-10.0 >"$NSB_BIN_DIR/b" 2>&1
 	wait "$a"
 	run cat "$NSB_BIN_DIR/a"
-	[ "${lines[0]}" = "interpreter /usr/bin/qemu-aarch64-static" ]
+	[ "${lines[0]}" = "$2/usr/bin/qemu-aarch64-static" ]
 	[[ "${lines[1]}" == "qemu-aarch64 version 7.2."* ]]
 	run cat "$NSB_BIN_DIR/b"
-	[ "${lines[0]}" = "interpreter $QEMU10/qemu-aarch64" ]
+	[ "${lines[0]}" = "$2$QEMU10/qemu-aarch64" ]
 	[[ "${lines[1]}" == "qemu-aarch64 version 10.0."* ]]
+}
+
+@test "two runs of one architecture at once, each with its own qemu release" {
+	side_by_side magic "interpreter "
 }
 
 @test "the bpf selector binds the chosen emulators as magic entries do" {
 	require_selector
-	probe_run -H bpf -E arm64=qemu-7.2 >"$NSB_BIN_DIR/a" 2>&1 &
-	local a=$!
-	probe_run -H bpf -E arm64=qemu-10.0 >"$NSB_BIN_DIR/b" 2>&1
-	wait "$a"
-	run cat "$NSB_BIN_DIR/a"
-	[ "${lines[0]}" = "bpf-interpreter qemu-aarch64 /usr/bin/qemu-aarch64-static" ]
-	[[ "${lines[1]}" == "qemu-aarch64 version 7.2."* ]]
-	run cat "$NSB_BIN_DIR/b"
-	[ "${lines[0]}" = "bpf-interpreter qemu-aarch64 $QEMU10/qemu-aarch64" ]
-	[[ "${lines[1]}" == "qemu-aarch64 version 10.0."* ]]
+	side_by_side bpf "bpf-interpreter qemu-aarch64 "
 }
 
 @test "the unprivileged user picks a registry name too; the default is qemu" {
