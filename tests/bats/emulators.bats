@@ -44,13 +44,14 @@ probe_run() {
 side_by_side() {
 	probe_run -H "$1" -E arm64=qemu-7.2 >"$NSB_BIN_DIR/a" 2>&1 &
 	local a=$!
-	probe_run -H "$1" -E arm64=qemu-10.0 >"$NSB_BIN_DIR/b" 2>&1
-	wait "$a"
+	probe_run -H "$1" -E arm64=qemu-10.0 >"$NSB_BIN_DIR/b" 2>&1 ||
+		{ echo "10.0: $(cat "$NSB_BIN_DIR/b")" >&2; return 1; }
+	wait "$a" || { echo "7.2: $(cat "$NSB_BIN_DIR/a")" >&2; return 1; }
 	run cat "$NSB_BIN_DIR/a"
-	[ "${lines[0]}" = "$2/usr/bin/qemu-aarch64-static" ]
+	[ "${lines[0]}" = "$2/usr/bin/qemu-aarch64-static" ] || { echo "7.2: $output" >&2; return 1; }
 	[[ "${lines[1]}" == "qemu-aarch64 version 7.2."* ]]
 	run cat "$NSB_BIN_DIR/b"
-	[ "${lines[0]}" = "$2$QEMU10/qemu-aarch64" ]
+	[ "${lines[0]}" = "$2$QEMU10/qemu-aarch64" ] || { echo "10.0: $output" >&2; return 1; }
 	[[ "${lines[1]}" == "qemu-aarch64 version 10.0."* ]]
 }
 
