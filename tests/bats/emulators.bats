@@ -33,8 +33,8 @@ teardown() {
 # the version of the emulator an arm64 process runs in (its /proc/PID/exe
 # is the emulator), while the other run is running too.
 probe_run() {
-	"$NSB" run -H magic "$@" -- sh -c '"$0" sleep 3 & p=$!
-		grep interpreter /proc/sys/fs/binfmt_misc/qemu-aarch64
+	"$NSB" run "$@" -- sh -c '"$0" sleep 3 & p=$!
+		grep -h interpreter /proc/sys/fs/binfmt_misc/* 2>/dev/null
 		sleep 1; /proc/$p/exe --version | head -n1; wait' "$ARM64"
 }
 
