@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "registry.h"
 #include "util.h"
@@ -207,6 +208,19 @@ load_file (struct nsb_registry *reg, int dirfd, const char *dir,
   return ret < 0 ? ret : nsb_registry_parse (reg, text, len, path, err);
 }
 
+/* A link to /dev/null: systemd's way to mask a file of the same name. */
+static bool
+is_mask (int dirfd, const char *name)
+{
+  char target[16];
+  ssize_t n = readlinkat (dirfd, name, target, sizeof (target) - 1);
+
+  if (n < 0)
+    return false;
+  target[n] = '\0';
+  return strcmp (target, "/dev/null") == 0;
+}
+
 static bool
 is_conf (const char *name)
 {
@@ -251,7 +265,8 @@ load_dir (struct nsb_registry *reg, char **dirs, size_t i, nsb_error_t *err)
     ret = nsb_error_set (err, E2BIG, "%s: more than %d files", dirs[i],
                          NSB_REGISTRY_FILES_MAX);
   for (int k = 0; ret == 0 && k < n; k++)
-    if (is_conf (names[k]->d_name) && !masked (dirs, i, names[k]->d_name))
+    if (is_conf (names[k]->d_name) && !masked (dirs, i, names[k]->d_name)
+        && !is_mask (fd, names[k]->d_name))
       ret = load_file (reg, fd, dirs[i], names[k]->d_name, err);
   for (int k = 0; k < n; k++)
     free (names[k]);

@@ -49,7 +49,8 @@ struct nsb_registry
 /* The directories, first first: $NSBINFMT_EMULATORS_DIR (colon-separated)
  * if set, else SYSCONFDIR/nsbinfmt/emulators.d then
  * PREFIX/lib/nsbinfmt/emulators.d.  *.conf files, by name; a file masks
- * one of the same name in a later directory.  A directory or file that is
+ * one of the same name in a later directory, and a link to /dev/null
+ * reads as empty (systemd's mask).  A directory or file that is
  * not root's, or that others than root may write, is refused. */
 int nsb_registry_load (struct nsb_registry *reg, nsb_error_t *err);
 

@@ -209,6 +209,19 @@ test_load (void)
           "a file others may write is refused: %s", err ? err->msg : "");
   nsb_error_release (&err);
   chmod (file, 0644);
+  char dir2[] = "/tmp/nsb-test-reg2.XXXXXX", list[80], file2[64];
+  if (mkdtemp (dir2) == NULL)
+    tap_ok (0, "mkdtemp");
+  snprintf (file2, sizeof (file2), "%s/a.conf", dir2);
+  snprintf (list, sizeof (list), "%s:%s", dir2, dir);
+  setenv ("NSBINFMT_EMULATORS_DIR", list, 1);
+  tap_ok (symlink ("/dev/null", file2) == 0
+              && nsb_registry_load (&reg, NULL) == 0 && reg.n == 0,
+          "a link to /dev/null masks the later directory's file");
+  nsb_registry_free (&reg);
+  unlink (file2);
+  rmdir (dir2);
+  setenv ("NSBINFMT_EMULATORS_DIR", dir, 1);
   chmod (dir, 0777);
   tap_ok (nsb_registry_load (&reg, &err) == -EPERM,
           "so is such a directory: %s", err ? err->msg : "");
