@@ -11,6 +11,7 @@
 #include "util.h"
 
 #define MAX_PHNUM 256
+#define MAX_SHNUM 4096
 
 static uint16_t
 rd16 (const uint8_t *p, bool be)
@@ -137,4 +138,50 @@ nsb_elf_set_interp (int fd, const char *interp, nsb_error_t *err)
       != (ssize_t)info->interp_size)
     return nsb_error_errno (err, "write PT_INTERP");
   return 0;
+}
+
+/* Section header I of the table at SHOFF: its name's index, offset, size. */
+static bool
+read_shdr (int fd, const struct nsb_elf_info *info, uint64_t shoff,
+           uint16_t shentsize, uint16_t i, uint32_t *name, uint64_t *off,
+           uint64_t *size)
+{
+  bool be = info->ei_data == ELFDATA2MSB, is64 = info->ei_class == ELFCLASS64;
+  uint8_t sh[64];
+
+  if (shentsize < (is64 ? 64 : 40) || shentsize > 64
+      || !read_exact (fd, sh, shentsize, shoff + (uint64_t)i * shentsize))
+    return false;
+  *name = rd32 (sh, be);
+  *off = is64 ? rd64 (sh + 24, be) : rd32 (sh + 16, be);
+  *size = is64 ? rd64 (sh + 32, be) : rd32 (sh + 20, be);
+  return true;
+}
+
+int
+nsb_elf_section (int fd, const struct nsb_elf_info *info, const char *name,
+                 uint64_t *off, uint64_t *size)
+{
+  const uint8_t *h = info->head;
+  bool be = info->ei_data == ELFDATA2MSB, is64 = info->ei_class == ELFCLASS64;
+  uint64_t shoff = is64 ? rd64 (h + 40, be) : rd32 (h + 32, be);
+  uint16_t entsize = rd16 (h + (is64 ? 58 : 46), be),
+           shnum = rd16 (h + (is64 ? 60 : 48), be),
+           strndx = rd16 (h + (is64 ? 62 : 50), be);
+  uint64_t str_off, str_size;
+  uint32_t ignored, at;
+  size_t len = strlen (name) + 1;
+  char buf[64];
+
+  if (shoff == 0 || shnum > MAX_SHNUM || strndx >= shnum || len > sizeof (buf)
+      || !read_shdr (fd, info, shoff, entsize, strndx, &ignored, &str_off,
+                     &str_size))
+    return -ENOENT;
+  for (uint16_t i = 0; i < shnum; i++)
+    if (read_shdr (fd, info, shoff, entsize, i, &at, off, size)
+        && at < str_size && str_size - at >= len
+        && read_exact (fd, buf, len, str_off + at)
+        && memcmp (buf, name, len) == 0)
+      return 0;
+  return -ENOENT;
 }

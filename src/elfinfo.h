@@ -28,6 +28,12 @@ struct nsb_elf_info
  * program headers is trusted).  Not an ELF file: -1 with ENOEXEC. */
 int nsb_elf_inspect_fd (int fd, struct nsb_elf_info *info, nsb_error_t *err);
 
+/* The file range (*OFF, *SIZE) of FD's section NAME (".rodata"), from its
+ * section headers (INFO: nsb_elf_inspect_fd's); -ENOENT where it has none
+ * or they do not read. */
+int nsb_elf_section (int fd, const struct nsb_elf_info *info, const char *name,
+                     uint64_t *off, uint64_t *size);
+
 /* Rewrite FD's PT_INTERP in place to INTERP (absolute, or "$ORIGIN/..."
  * for the $ORIGIN loader), padded with NULs: it must fit in the bytes the
  * binary has for it, else an error says how many it needs. */

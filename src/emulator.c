@@ -14,9 +14,10 @@
 #include "emulator.h"
 #include "util.h"
 
-#define SCAN_CHUNK (1 << 20)
-#define SCAN_OVERLAP 128      /* longer than any version line we keep */
-#define SCAN_MAX (256u << 20) /* no qemu-user is near this */
+#define SCAN_CHUNK (256 << 10) /* the version lies some 130 KiB into .rodata  \
+                                */
+#define SCAN_OVERLAP 128       /* longer than any version line we keep */
+#define SCAN_MAX (256u << 20)  /* no qemu-user is near this */
 
 static const char version_word[] = " version ";
 
@@ -68,17 +69,27 @@ nsb_emulator_scan (const char *buf, size_t len, struct nsb_emulator *emu)
 }
 
 /* The version string of the qemu-user at FD, read in chunks that overlap
- * by more than a string's length. */
+ * by more than a string's length: in its .rodata (where it is, some 100
+ * KiB in, of a file of 13 MB), else in all of it. */
 static int
-scan_fd (int fd, struct nsb_emulator *emu, nsb_error_t *err)
+scan_fd (int fd, const struct nsb_elf_info *info, struct nsb_emulator *emu,
+         nsb_error_t *err)
 {
   cleanup_free char *buf = malloc (SCAN_CHUNK + SCAN_OVERLAP);
+  uint64_t start = 0, len = SCAN_MAX;
   size_t kept = 0;
-  off_t off = 0;
+  off_t off;
 
   if (buf == NULL)
     return nsb_error_errno (err, "emulator");
-  while (emu->version[0] == '\0' && off < (off_t)SCAN_MAX)
+  if (nsb_elf_section (fd, info, ".rodata", &start, &len) < 0
+      || len > SCAN_MAX)
+    {
+      start = 0;
+      len = SCAN_MAX;
+    }
+  for (off = (off_t)start;
+       emu->version[0] == '\0' && off < (off_t)(start + len);)
     {
       ssize_t n = pread (fd, buf + kept, SCAN_CHUNK, off);
       if (n < 0)
@@ -120,7 +131,8 @@ nsb_emulator_inspect (const char *path, struct nsb_emulator *emu,
   memset (emu, 0, sizeof (*emu));
   if (fstat (fd, &st) < 0)
     return nsb_error_errno (err, "emulator `%s`", path);
-  if (nsb_elf_inspect_fd (fd, info, err) < 0 || scan_fd (fd, emu, err) < 0)
+  if (nsb_elf_inspect_fd (fd, info, err) < 0
+      || scan_fd (fd, info, emu, err) < 0)
     return nsb_error_prefix (err, "emulator `%s`", path);
   own = nsb_catalog_match (info->head, info->head_len);
   emu->native = own != NULL && nsb_arch_is_native (own);

@@ -111,8 +111,9 @@ test_scan (void)
     }
 }
 
-/* An ELF file with a qemu's version string straddling the first 1 MiB
- * chunk the scan reads. */
+/* An ELF file without section headers (so the scan reads all of it, not
+ * only its .rodata) with a qemu's version string straddling the first
+ * chunk boundary (at 1 MiB). */
 static void
 test_scan_chunks (void)
 {
@@ -128,6 +129,7 @@ test_scan_chunks (void)
              < 0
       || pwrite (fd, elf, len, 0) != (ssize_t)len
       || pwrite (fd, v, sizeof (v) - 1, (1 << 20) - 10) != sizeof (v) - 1
+      || pwrite (fd, "\0\0\0\0\0\0\0\0", 8, 40) != 8 /* e_shoff */
       || fchmod (fd, 0755) < 0)
     tap_ok (0, "write %s", path);
   tap_ok (nsb_emulator_inspect (path, &emu, NULL) == 0
