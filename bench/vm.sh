@@ -11,6 +11,8 @@
 #  3. the $ORIGIN loader: a relocated binary vs the same binary with an
 #     absolute PT_INTERP, N execs each.
 #  4. setup as an unprivileged user: a magic entry vs the pinned handlers.
+#  5. setup as root with the handlers pinned: a load vs the pin, and the
+#     selector's time per call for each.
 # Usage: bench/vm.sh BUILDDIR   (NSB_BENCH_EXECS=N, default 10000;
 #   NSB_KERNEL=BZIMAGE boots that instead of tests/vm/kernel/build.sh's)
 set -euo pipefail
@@ -101,10 +103,35 @@ pinned() {
 	"$n" unpin >/dev/null
 }
 
+# As root, with the handlers pinned (nsbinfmt pin): root takes the pinned
+# selector where it serves the rules, instead of loading one per
+# container; against a load (the test point skips the pin) and a magic
+# entry.  Then the selector's time per call for one architecture, the
+# pinned table (every architecture) against a loaded one (aarch64 only).
+pinroot() {
+	local load="env NSBINFMT_TEST_FAIL_AT=use-pin"
+	"$nsb" pin >/dev/null
+	echo "== 5. setup as root with the handlers pinned: nsbinfmt run -- /bin/true"
+	"$rounds" "${NSB_BENCH_SETUP_RUNS:-20}" \
+		"a magic entry=$nsb run --handler magic -e aarch64 -- /bin/true" \
+		"the selector loaded, aarch64=$load $nsb run --handler bpf -e aarch64 -- /bin/true" \
+		"the pinned selector, aarch64=$nsb run --handler bpf -e aarch64 -- /bin/true" \
+		"a magic entry each, all=$nsb run --handler magic -e all -- /bin/true" \
+		"the selector loaded, all=$load $nsb run --handler bpf -e all -- /bin/true" \
+		"the pinned selector, all=$nsb run --handler bpf -e all -- /bin/true"
+	echo "-- nsb_match per call, $STATS execs of /bin/true: a loaded selector for aarch64"
+	prog_stats '^nsb_match$' $load "$nsb" run --handler bpf -e aarch64 -- \
+		sh -c "$loop $STATS /bin/true && touch $out/done && sleep 60"
+	echo "-- the same with the pinned selector (every architecture's rule)"
+	prog_stats '^nsb_match$' "$nsb" run --handler bpf -e aarch64 -- \
+		sh -c "$loop $STATS /bin/true && touch $out/done && sleep 60"
+	"$nsb" unpin >/dev/null
+}
+
 if [[ ${1:-} == --guest ]]; then
 	nsb=$2/nsbinfmt loop=$2/bench/exec-loop rounds=$(dirname "$0")/rounds.sh
 	out=$(mktemp -d)
-	for part in ${NSB_BENCH_PARTS:-selector setup origin pinned}; do "$part"; done
+	for part in ${NSB_BENCH_PARTS:-selector setup origin pinned pinroot}; do "$part"; done
 	rm -rf "$out"
 	exit
 fi

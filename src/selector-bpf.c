@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -13,6 +14,53 @@
 #include "bpf/selector.skel.h"
 #include "handler.h"
 #include "selector.h"
+
+/* The position most rules compare first (their most telling byte). */
+static unsigned
+lut_position (const struct nsb_sel_table *t)
+{
+  unsigned votes[NSB_SEL_WINDOW] = { 0 }, best = 0;
+
+  for (size_t i = 0; i < t->n; i++)
+    if (t->rules[i].n_bytes > 0)
+      votes[t->rules[i].bytes[0].pos & (NSB_SEL_WINDOW - 1)]++;
+  for (unsigned p = 1; p < NSB_SEL_WINDOW; p++)
+    if (votes[p] > votes[best])
+      best = p;
+  return best;
+}
+
+/* LUT[V]: bit I for each rule I that a binary with V at POS may match. */
+static void
+fill_lut (const struct nsb_sel_table *t, unsigned pos,
+          volatile unsigned long long lut[256])
+{
+  for (unsigned v = 0; v < 256; v++)
+    {
+      unsigned long long bits = 0;
+      for (size_t i = 0; i < t->n; i++)
+        {
+          const struct nsb_sel_rule *r = &t->rules[i];
+          bool may = true;
+          for (unsigned j = 0; j < r->n_bytes && j < NSB_SEL_BYTES_MAX; j++)
+            if (r->bytes[j].pos == pos)
+              may = may && (v & r->bytes[j].mask) == r->bytes[j].value;
+          bits |= may ? 1ULL << i : 0;
+        }
+      lut[v] = bits;
+    }
+}
+
+void
+nsb_selector_fill (void *rodata, const struct nsb_sel_table *t)
+{
+  struct nsb_selector_bpf__rodata *r = rodata;
+
+  memcpy ((void *)r->rules, t->rules, t->n * sizeof (*t->rules));
+  r->n_rules = (unsigned)t->n;
+  r->lut_pos = lut_position (t);
+  fill_lut (t, r->lut_pos, (volatile unsigned long long *)r->lut);
+}
 
 void *
 nsb_selector_open (const void *arg, nsb_error_t *err)
@@ -27,8 +75,7 @@ nsb_selector_open (const void *arg, nsb_error_t *err)
       nsb_handler_load_error (-errno, "the bpf selector", err);
       return NULL;
     }
-  memcpy ((void *)k->rodata->rules, t->rules, t->n * sizeof (*t->rules));
-  k->rodata->n_rules = (unsigned)t->n;
+  nsb_selector_fill (k->rodata, t);
   return k;
 }
 

@@ -79,6 +79,9 @@ struct nsb_sel_table
   size_t n;
 };
 void *nsb_selector_open (const void *table, nsb_error_t *err);
+/* Fill a selector skeleton's RODATA (its struct nsb_selector_bpf__rodata)
+ * with TABLE: the rules and the lookup table built from them. */
+void nsb_selector_fill (void *rodata, const struct nsb_sel_table *table);
 void nsb_selector_object (struct nsb_pin_spec *spec);
 int nsb_selector_pin_serves (const void *table, const void *rodata,
                              nsb_error_t *err);

@@ -25,6 +25,11 @@ const volatile __u32 n_rules = 0;
 /* Which build of nsbinfmt loaded this (src/pin.c): a pin records it. */
 const volatile __u64 nsb_build_id = 0;
 const volatile struct nsb_sel_rule rules[NSB_SEL_RULES_MAX] = {};
+/* The rules that may match a binary whose byte at lut_pos is V: bit I of
+ * lut[V] for rule I.  A binary no rule wants (a native one) costs a
+ * lookup, however many rules the table holds. */
+const volatile __u32 lut_pos = 0;
+const volatile __u64 lut[256] = {};
 
 /* Does HEAD have the bytes rule R looks at? */
 static bool
@@ -50,13 +55,16 @@ rule_matches (const volatile struct nsb_sel_rule *r, const unsigned char *head)
 static int
 find_rule (const unsigned char *head)
 {
+  __u64 maybe = lut[head[lut_pos & (NSB_SEL_WINDOW - 1)]];
   int i;
 
+  if (maybe == 0)
+    return -1;
   bpf_for (i, 0, n_rules)
   {
     if (i >= NSB_SEL_RULES_MAX)
       break;
-    if (rule_matches (&rules[i], head))
+    if (((maybe >> i) & 1) && rule_matches (&rules[i], head))
       return i;
   }
   return -1;

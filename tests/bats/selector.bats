@@ -9,6 +9,7 @@ load helpers
 
 setup() { common_setup; }
 teardown() {
+	if [ -n "${PINNED:-}" ]; then "$NSB" unpin >/dev/null || return 1; fi
 	if [ -n "${LIMIT_BEFORE:-}" ]; then
 		echo "$LIMIT_BEFORE" > /proc/sys/user/max_binfmt_misc_interpreters
 	fi
@@ -90,8 +91,10 @@ in_target() {
 		'length == $n and all(.status == "ok" and (.name | startswith("nsbinfmt/qemu-")) and (.detail | endswith("probe ran (here); through the bpf selector, loaded by the installer")))'
 }
 
-@test "selector: two sandboxes' selectors are independent" {
-	require_selector
+# Two sandboxes, arm64 in one and s390x in the other: each runs its own
+# architecture only, and its entry binds only its own emulator; $1 is the
+# handler that entry names (loaded: nsbinfmt; pinned: nsbinfmt.pin).
+two_sandboxes() {
 	local a s
 	a=$(fixture arm64)
 	s=$(fixture s390x)
@@ -118,7 +121,19 @@ in_target() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Syntax error"* ]]
 	run "$NSB" status --pid "$t2" --json
-	echo "$output" | jq -e '.entries | map(.bound | keys) == [["qemu-s390x"]]'
+	echo "$output" | jq -e --arg h "$1" '.entries | map(.bound | keys) == [["qemu-s390x"]] and .[0].handler == $h'
+}
+
+@test "selector: two sandboxes' selectors are independent" {
+	require_selector
+	two_sandboxes nsbinfmt
+}
+
+@test "selector: two sandboxes on the selector root pinned: independent all the same" {
+	require_selector
+	"$NSB" pin >/dev/null
+	PINNED=1
+	two_sandboxes nsbinfmt.pin
 }
 
 @test "selector: installs accumulate as further B entries; the same install is reused" {

@@ -63,6 +63,7 @@ int
 main (int argc, char **argv)
 {
   static struct nsb_rule rule;
+  struct nsb_sel_rule one;
   struct nsb_emulator emu;
   nsb_error_t err = NULL;
   struct nsb_selector_bpf *skel;
@@ -83,8 +84,9 @@ main (int argc, char **argv)
   skel = nsb_selector_bpf__open ();
   if (skel == NULL)
     fail ("open", NULL);
-  table_rule (&rule, (struct nsb_sel_rule *)&skel->rodata->rules[0]);
-  skel->rodata->n_rules = 1;
+  memset (&one, 0, sizeof (one));
+  table_rule (&rule, &one);
+  nsb_selector_fill (skel->rodata, &(struct nsb_sel_table){ &one, 1 });
   if ((errno = -nsb_selector_bpf__load (skel)) != 0)
     fail ("load", NULL);
   if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
