@@ -84,6 +84,13 @@ struct nsb_oci_policy
 int nsb_oci_state_parse (const char *json, size_t len,
                          struct nsb_oci_state *st, nsb_error_t *err);
 
+struct yajl_val_s;
+
+/* CFG from TREE, BUNDLE's config.json as nsb_json_parse gave it (a
+ * relative root.path is taken from BUNDLE); on failure CFG is left empty. */
+int nsb_oci_config_from_tree (const char *bundle, struct yajl_val_s *tree,
+                              struct nsb_oci_config *cfg, nsb_error_t *err);
+
 /* Read BUNDLE/config.json (the engine's, trusted; the rootfs is not). */
 int nsb_oci_config_load (const char *bundle, struct nsb_oci_config *cfg,
                          nsb_error_t *err);

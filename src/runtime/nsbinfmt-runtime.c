@@ -90,22 +90,18 @@ add_hook (int argc, char **argv, int cmd, const char *hook)
   const char *bundle = nsb_runtime_bundle (argc, argv, cmd);
   enum nsb_bundle_result result;
   nsb_error_t err = NULL;
-  char what[400], msg[1200];
-  int needs;
+  char what[400] = "", msg[1200];
 
-  if (nsb_bundle_add_hook (bundle, hook, &result, &err) < 0)
+  if (nsb_bundle_add_hook (bundle, hook, &result, what, sizeof (what), &err)
+      < 0)
     {
       fprintf (stderr, "nsbinfmt-runtime: %s\n", err->msg);
       nsb_error_release (&err);
       return -1;
     }
   /* No hook for it: say so where a container needs one. */
-  if (result == NSB_BUNDLE_HOST_USERNS
-      && (needs = nsb_bundle_needs (bundle, what, sizeof (what), &err)) != 0)
+  if (result == NSB_BUNDLE_HOST_USERNS && what[0] != '\0')
     {
-      if (needs < 0)
-        snprintf (what, sizeof (what), "may need emulation (%s)", err->msg);
-      nsb_error_release (&err);
       snprintf (msg, sizeof (msg),
                 "bundle %.300s: the container %s, but would run in the host's "
                 "user namespace, which cannot have a binfmt_misc table of its "

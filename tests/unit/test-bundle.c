@@ -77,7 +77,7 @@ add (const char *dir, const char *text, enum nsb_bundle_result *r,
     return -1;
   fputs (text, f);
   fclose (f);
-  ret = nsb_bundle_add_hook (dir, HOOK, r, &err);
+  ret = nsb_bundle_add_hook (dir, HOOK, r, NULL, 0, &err);
   if (ret < 0)
     {
       tap_diag ("%s", err->msg);
