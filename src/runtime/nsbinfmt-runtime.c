@@ -4,7 +4,9 @@
  * (dockerd, containerd).  On `create` (and `run`) it writes nsbinfmt-hook
  * into the bundle's config.json, then it executes the real runtime (runc
  * by default) with its arguments unchanged; every other command passes
- * straight through.  A thin shell over libnsbinfmt (src/bundle.c).
+ * straight through.  A thin shell over libnsbinfmt (src/bundle.c).  In
+ * the static build those other commands are passed on before the C
+ * library starts, and main() never runs for them (entry.c).
  */
 #include "config.h"
 
@@ -21,9 +23,6 @@
 #include "bundle.h"
 #include "runtime/args.h"
 #include "util.h"
-
-#define OPT_RUNTIME "--nsbinfmt-runtime="
-#define OPT_HOOK "--nsbinfmt-hook="
 
 static void
 usage (void)
@@ -162,10 +161,10 @@ main (int argc, char **argv)
     }
   /* Ours go; everything else, known or not, goes on as it came. */
   for (int i = 1; i < argc; i++)
-    if (strncmp (argv[i], OPT_RUNTIME, strlen (OPT_RUNTIME)) == 0)
-      runtime = argv[i] + strlen (OPT_RUNTIME);
-    else if (strncmp (argv[i], OPT_HOOK, strlen (OPT_HOOK)) == 0)
-      hook = argv[i] + strlen (OPT_HOOK);
+    if (nsb_starts_with (argv[i], NSB_RUNTIME_OPT_RUNTIME))
+      runtime = argv[i] + strlen (NSB_RUNTIME_OPT_RUNTIME);
+    else if (nsb_starts_with (argv[i], NSB_RUNTIME_OPT_HOOK))
+      hook = argv[i] + strlen (NSB_RUNTIME_OPT_HOOK);
     else
       args[n++] = argv[i];
   if (runtime == NULL || runtime[0] == '\0')
