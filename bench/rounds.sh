@@ -1,12 +1,17 @@
 #!/bin/bash
 # rounds.sh RUNS LABEL=COMMAND...: RUNS rounds of one run of each COMMAND,
-# the order rotating from round to round, so that a daemon's drift (seen
+# the order changing from round to round, so that a daemon's drift (seen
 # here: +-15% over a minute for dockerd and podman) falls on all of them
-# alike.  Prints each one's median wall-clock time and its ratio against
-# the first's, and the median of its differences from the first within a
-# round (paired: what a drift slower than a round does not move).  COMMAND is split on blanks, run without a shell; its
-# output is discarded, and a failure stops the benchmark.  Each runs once
-# first, untimed, unless NSB_ROUNDS_WARMUP=0.
+# alike.  The orders are a Williams design: every command starts a round,
+# and follows every other one, equally often (over N rounds for N
+# commands, 2N if N is odd), so what one run leaves behind for the next
+# (a container still being torn down) is not always paid by the same one.
+# Prints each one's median wall-clock time and its ratio against the
+# first's, and the median of its differences from the first within a round
+# (paired: what a drift slower than a round does not move).  COMMAND is
+# split on blanks, run without a shell; its output is discarded, and a
+# failure stops the benchmark.  Each runs once first, untimed, unless
+# NSB_ROUNDS_WARMUP=0.
 set -euo pipefail
 runs=$1
 shift
@@ -21,9 +26,17 @@ if [ "${NSB_ROUNDS_WARMUP:-1}" = 1 ]; then
 fi
 times=$(mktemp)
 trap 'rm -f "$times"' EXIT
+# The first order: 0, 1, n-1, 2, n-2...; round r adds r to each, and for
+# an odd n every other block of n rounds runs backwards.
+first=()
+for k in $(seq 0 $((n - 1))); do
+	first+=($((k % 2 ? (k + 1) / 2 : (n - k / 2) % n)))
+done
 for r in $(seq "$runs"); do
 	for k in $(seq 0 $((n - 1))); do
-		j=$(((k + r) % n))
+		i=$k
+		[ $((n % 2 && r / n % 2)) = 1 ] && i=$((n - 1 - k))
+		j=$(((first[i] + r) % n))
 		t0=$(date +%s%N)
 		${cmds[j]} >/dev/null 2>&1 || { echo "rounds.sh: failed: ${cmds[j]}" >&2; exit 1; }
 		echo "$j $r $(($(date +%s%N) - t0))"
