@@ -224,15 +224,18 @@ replace_config (int dirfd, const struct stat *st, const unsigned char *buf,
 }
 
 /* What the container of CFG needs, as nsb_bundle_needs says; CFG is
- * freed. */
+ * freed.  YES_ONLY: 1 is all that is wanted, and OUT is not written for
+ * it where a foreign architecture tells (no emulator is looked for). */
 static int
-decide (struct nsb_oci_config *cfg, char *out, size_t size, nsb_error_t *err)
+decide (struct nsb_oci_config *cfg, bool yes_only, char *out, size_t size,
+        nsb_error_t *err)
 {
   struct nsb_oci_policy pol = { 0 };
   struct nsb_ruleset set = { 0 };
   char why[PATH_MAX + 128] = "";
   int ret = nsb_oci_policy (cfg, &pol, err);
 
+  pol.yes_at_foreign = yes_only;
   if (ret == 0)
     ret = nsb_oci_decide (cfg, &pol, &set, why, sizeof (why), err);
   if (ret == 0 && nsb_oci_wants_instance (&pol, &set))
@@ -246,25 +249,28 @@ decide (struct nsb_oci_config *cfg, char *out, size_t size, nsb_error_t *err)
   return ret;
 }
 
-/* nsb_bundle_needs of BUNDLE, whose config.json is CONFIG, already read. */
+/* nsb_bundle_needs of BUNDLE, whose config.json is CONFIG, already read
+ * (YES_ONLY: as decide). */
 static int
-needs_of (const char *bundle, yajl_val config, char *out, size_t size,
-          nsb_error_t *err)
+needs_of (const char *bundle, yajl_val config, bool yes_only, char *out,
+          size_t size, nsb_error_t *err)
 {
   struct nsb_oci_config cfg;
 
   if (nsb_oci_config_from_tree (bundle, config, &cfg, err) < 0)
     return nsb_error_prefix (err, "bundle %s", bundle);
-  return decide (&cfg, out, size, err);
+  return decide (&cfg, yes_only, out, size, err);
 }
 
-/* Does the hook have anything to do?  Unless told no, yes. */
+/* Does the hook have anything to do?  Unless told no, yes.  A foreign
+ * architecture is a yes whether its emulator is found or not, so none is
+ * looked for (nor its version read): the hook does that at prestart. */
 static bool
 needs_hook (const char *bundle, yajl_val config)
 {
   nsb_error_t err = NULL;
   char what[64];
-  int needs = needs_of (bundle, config, what, sizeof (what), &err);
+  int needs = needs_of (bundle, config, true, what, sizeof (what), &err);
 
   nsb_error_release (&err);
   return needs != 0;
@@ -276,7 +282,7 @@ static void
 host_needs (const char *bundle, yajl_val config, char *out, size_t size)
 {
   nsb_error_t err = NULL;
-  int needs = needs_of (bundle, config, out, size, &err);
+  int needs = needs_of (bundle, config, false, out, size, &err);
 
   if (needs < 0)
     snprintf (out, size, "may need emulation (%s)",
@@ -374,5 +380,5 @@ nsb_bundle_needs (const char *bundle, char *out, size_t size, nsb_error_t *err)
   struct nsb_oci_config cfg;
   int ret = nsb_oci_config_load (bundle, &cfg, err);
 
-  return ret < 0 ? ret : decide (&cfg, out, size, err);
+  return ret < 0 ? ret : decide (&cfg, false, out, size, err);
 }

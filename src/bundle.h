@@ -32,10 +32,11 @@ enum nsb_bundle_result
  * or one whose path is the initial one) nothing is written; nor where the
  * container needs neither emulation nor the loader (nsb_bundle_needs is 0:
  * a native entrypoint and no annotation asking for either), so a native
- * container costs its runtime no hook process.  Where that cannot be told
- * (a bad annotation, a rootfs that cannot be opened), the hook is added: it
- * decides at prestart, and reports as its policy says.  config.json is
- * read once.  For NSB_BUNDLE_HOST_USERNS, NEEDS (SIZE bytes, unless NULL)
+ * container costs its runtime no hook process; a foreign architecture is
+ * enough for the hook, and no emulator is looked for (the hook finds it at
+ * prestart).  Where that cannot be told (a bad annotation, a rootfs that
+ * cannot be opened), the hook is added: it decides at prestart, and
+ * reports as its policy says.  config.json is read once.  For NSB_BUNDLE_HOST_USERNS, NEEDS (SIZE bytes, unless NULL)
  * says what the container would have needed: nsb_bundle_needs's OUT, or
  * "may need emulation (WHY)" where that cannot be told, or "" for
  * nothing. */

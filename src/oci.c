@@ -464,11 +464,15 @@ decide_mode (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
     case NSB_OCI_LIST:
       snprintf (why, why_size, "annotation emulate=%s", cfg->emulate);
       for (size_t i = 0; i < pol->n_arches; i++)
-        if (!nsb_arch_is_native (pol->arches[i])
-            && (ret = nsb_ruleset_add_arch (set, pol->arches[i], &pol->choice,
-                                            err))
-                   < 0)
-          return ret;
+        {
+          if (nsb_arch_is_native (pol->arches[i]))
+            continue;
+          if (pol->yes_at_foreign)
+            return 1;
+          ret = nsb_ruleset_add_arch (set, pol->arches[i], &pol->choice, err);
+          if (ret < 0)
+            return ret;
+        }
       return 0;
     case NSB_OCI_AUTO:
       break;
@@ -481,6 +485,8 @@ decide_mode (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
     return ret;
   if (arch == NULL || nsb_arch_is_native (arch))
     return 0;
+  if (pol->yes_at_foreign)
+    return 1;
   return nsb_ruleset_add_arch (set, arch, &pol->choice, err);
 }
 
@@ -491,6 +497,10 @@ nsb_oci_decide (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
 {
   int ret = decide_mode (cfg, pol, set, why, why_size, err);
 
+  /* Each emulator the annotation picks makes a rule or an error: a yes
+   * either way. */
+  if (ret == 0 && pol->yes_at_foreign && pol->choice.n > 0)
+    return 1;
   if (ret == 0)
     ret = nsb_ruleset_add_picked (set, &pol->choice, err);
   if (ret == 0)

@@ -78,6 +78,10 @@ struct nsb_oci_policy
   struct nsb_choice choice; /* emulator=ARCH=NAME,..., credentials= */
   char **inherit;           /* inherit=NAME,... */
   size_t n_inherit;
+  /* Set by the caller, for a yes or no alone: nsb_oci_decide stops at the
+   * first foreign architecture the mode asks for (the list, or the
+   * entrypoint's) and returns 1, without looking for its emulator. */
+  bool yes_at_foreign;
 };
 
 /* The state a hook gets on stdin: id, pid, bundle. */
@@ -105,7 +109,8 @@ void nsb_oci_policy_free (struct nsb_oci_policy *pol);
  * or all, else the entrypoint's architecture (below), none for a native
  * one; the architectures the emulator annotation names, and the host's
  * entries inherit names.  WHY says what decided.  Whether an instance is
- * needed at all: nsb_oci_wants_instance. */
+ * needed at all: nsb_oci_wants_instance.  1, SET unfinished, where
+ * POL->yes_at_foreign stopped it (the answer would be yes, or an error). */
 int nsb_oci_decide (const struct nsb_oci_config *cfg,
                     struct nsb_oci_policy *pol, struct nsb_ruleset *set,
                     char *why, size_t why_size, nsb_error_t *err);
