@@ -36,10 +36,10 @@ enum nsb_bundle_result
  * enough for the hook, and no emulator is looked for (the hook finds it at
  * prestart).  Where that cannot be told (a bad annotation, a rootfs that
  * cannot be opened), the hook is added: it decides at prestart, and
- * reports as its policy says.  config.json is read once.  For NSB_BUNDLE_HOST_USERNS, NEEDS (SIZE bytes, unless NULL)
- * says what the container would have needed: nsb_bundle_needs's OUT, or
- * "may need emulation (WHY)" where that cannot be told, or "" for
- * nothing. */
+ * reports as its policy says.  config.json is read once.  For
+ * NSB_BUNDLE_HOST_USERNS, NEEDS (SIZE bytes, unless NULL) says what the
+ * container would have needed: nsb_bundle_needs's OUT, or "may need
+ * emulation (WHY)" where that cannot be told, or "" for nothing. */
 int nsb_bundle_add_hook (const char *bundle, const char *hook,
                          enum nsb_bundle_result *result, char *needs,
                          size_t size, nsb_error_t *err);
