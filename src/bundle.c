@@ -223,28 +223,101 @@ replace_config (int dirfd, const struct stat *st, const unsigned char *buf,
   return ret;
 }
 
-/* Does the hook have anything to do?  Unless told no, yes. */
+/* What the container of CFG needs, as nsb_bundle_needs says; CFG is
+ * freed.  YES_ONLY: 1 is all that is wanted, and OUT is not written for
+ * it where a foreign architecture tells (no emulator is looked for). */
+static int
+decide (struct nsb_oci_config *cfg, bool yes_only, char *out, size_t size,
+        nsb_error_t *err)
+{
+  struct nsb_oci_policy pol = { 0 };
+  struct nsb_ruleset set = { 0 };
+  char why[PATH_MAX + 128] = "";
+  int ret = nsb_oci_policy (cfg, &pol, err);
+
+  pol.yes_at_foreign = yes_only;
+  if (ret == 0)
+    ret = nsb_oci_decide (cfg, &pol, &set, why, sizeof (why), err);
+  if (ret == 0 && nsb_oci_wants_instance (&pol, &set))
+    {
+      nsb_oci_needs (&pol, &set, why, out, size);
+      ret = 1;
+    }
+  nsb_ruleset_free (&set);
+  nsb_oci_policy_free (&pol);
+  nsb_oci_config_free (cfg);
+  return ret;
+}
+
+/* nsb_bundle_needs of BUNDLE, whose config.json is CONFIG, already read
+ * (YES_ONLY: as decide). */
+static int
+needs_of (const char *bundle, yajl_val config, bool yes_only, char *out,
+          size_t size, nsb_error_t *err)
+{
+  struct nsb_oci_config cfg;
+
+  if (nsb_oci_config_from_tree (bundle, config, &cfg, err) < 0)
+    return nsb_error_prefix (err, "bundle %s", bundle);
+  return decide (&cfg, yes_only, out, size, err);
+}
+
+/* Does the hook have anything to do?  Unless told no, yes.  A foreign
+ * architecture is a yes whether its emulator is found or not, so none is
+ * looked for (nor its version read): the hook does that at prestart. */
 static bool
-needs_hook (const char *bundle)
+needs_hook (const char *bundle, yajl_val config)
 {
   nsb_error_t err = NULL;
   char what[64];
-  int needs = nsb_bundle_needs (bundle, what, sizeof (what), &err);
+  int needs = needs_of (bundle, config, true, what, sizeof (what), &err);
 
   nsb_error_release (&err);
   return needs != 0;
+}
+
+/* What a container in the host's user namespace would need, into OUT:
+ * as nsb_bundle_add_hook tells it. */
+static void
+host_needs (const char *bundle, yajl_val config, char *out, size_t size)
+{
+  nsb_error_t err = NULL;
+  int needs = needs_of (bundle, config, false, out, size, &err);
+
+  if (needs < 0)
+    snprintf (out, size, "may need emulation (%s)",
+              err ? err->msg : "unknown error");
+  else if (needs == 0 && size > 0)
+    out[0] = '\0';
+  nsb_error_release (&err);
+}
+
+/* What CONFIG of BUNDLE gets; for the host's user namespace, what the
+ * container would need into NEEDS (unless NULL). */
+static enum nsb_bundle_result
+outcome (yajl_val config, const char *bundle, const char *hook, char *needs,
+         size_t size)
+{
+  if (!has_own_userns (config))
+    {
+      if (needs != NULL)
+        host_needs (bundle, config, needs, size);
+      return NSB_BUNDLE_HOST_USERNS;
+    }
+  if (has_hook (config, hook))
+    return NSB_BUNDLE_HAD_IT;
+  return needs_hook (bundle, config) ? NSB_BUNDLE_HOOKED
+                                     : NSB_BUNDLE_NOT_NEEDED;
 }
 
 /* What CONFIG of BUNDLE needs (*RESULT), and the hook added if it does. */
 static int
 edit_config (int dirfd, const struct stat *st, yajl_val config,
              const char *bundle, const char *hook,
-             enum nsb_bundle_result *result, nsb_error_t *err)
+             enum nsb_bundle_result *result, char *needs, size_t size,
+             nsb_error_t *err)
 {
-  enum nsb_bundle_result r = !has_own_userns (config)  ? NSB_BUNDLE_HOST_USERNS
-                             : has_hook (config, hook) ? NSB_BUNDLE_HAD_IT
-                             : !needs_hook (bundle)    ? NSB_BUNDLE_NOT_NEEDED
-                                                       : NSB_BUNDLE_HOOKED;
+  enum nsb_bundle_result r = outcome (config, bundle, hook, needs, size);
   const unsigned char *buf;
   yajl_gen g;
   size_t len;
@@ -269,7 +342,8 @@ edit_config (int dirfd, const struct stat *st, yajl_val config,
 
 int
 nsb_bundle_add_hook (const char *bundle, const char *hook,
-                     enum nsb_bundle_result *result, nsb_error_t *err)
+                     enum nsb_bundle_result *result, char *needs, size_t size,
+                     nsb_error_t *err)
 {
   cleanup_close int dirfd = -1, fd = -1;
   cleanup_free char *json = NULL;
@@ -294,7 +368,8 @@ nsb_bundle_add_hook (const char *bundle, const char *hook,
   ret = nsb_json_parse (json, len, "config.json", &config, err);
   if (ret < 0)
     return ret;
-  ret = edit_config (dirfd, &st, config, bundle, hook, result, err);
+  ret = edit_config (dirfd, &st, config, bundle, hook, result, needs, size,
+                     err);
   yajl_tree_free (config);
   return ret;
 }
@@ -302,23 +377,8 @@ nsb_bundle_add_hook (const char *bundle, const char *hook,
 int
 nsb_bundle_needs (const char *bundle, char *out, size_t size, nsb_error_t *err)
 {
-  struct nsb_oci_config cfg = { 0 };
-  struct nsb_oci_policy pol = { 0 };
-  struct nsb_ruleset set = { 0 };
-  char why[PATH_MAX + 128] = "";
+  struct nsb_oci_config cfg;
   int ret = nsb_oci_config_load (bundle, &cfg, err);
 
-  if (ret == 0)
-    ret = nsb_oci_policy (&cfg, &pol, err);
-  if (ret == 0)
-    ret = nsb_oci_decide (&cfg, &pol, &set, why, sizeof (why), err);
-  if (ret == 0 && nsb_oci_wants_instance (&pol, &set))
-    {
-      nsb_oci_needs (&pol, &set, why, out, size);
-      ret = 1;
-    }
-  nsb_ruleset_free (&set);
-  nsb_oci_policy_free (&pol);
-  nsb_oci_config_free (&cfg);
-  return ret;
+  return ret < 0 ? ret : decide (&cfg, false, out, size, err);
 }

@@ -9,6 +9,7 @@
 #define NSB_BUNDLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 
@@ -31,11 +32,17 @@ enum nsb_bundle_result
  * or one whose path is the initial one) nothing is written; nor where the
  * container needs neither emulation nor the loader (nsb_bundle_needs is 0:
  * a native entrypoint and no annotation asking for either), so a native
- * container costs its runtime no hook process.  Where that cannot be told
- * (a bad annotation, a rootfs that cannot be opened), the hook is added: it
- * decides at prestart, and reports as its policy says. */
+ * container costs its runtime no hook process; a foreign architecture is
+ * enough for the hook, and no emulator is looked for (the hook finds it at
+ * prestart).  Where that cannot be told (a bad annotation, a rootfs that
+ * cannot be opened), the hook is added: it decides at prestart, and
+ * reports as its policy says.  config.json is read once.  For
+ * NSB_BUNDLE_HOST_USERNS, NEEDS (SIZE bytes, unless NULL) says what the
+ * container would have needed: nsb_bundle_needs's OUT, or "may need
+ * emulation (WHY)" where that cannot be told, or "" for nothing. */
 int nsb_bundle_add_hook (const char *bundle, const char *hook,
-                         enum nsb_bundle_result *result, nsb_error_t *err);
+                         enum nsb_bundle_result *result, char *needs,
+                         size_t size, nsb_error_t *err);
 
 /* Does the container of BUNDLE need emulation (1, and *OUT says which and
  * why: "needs aarch64 emulation (...)"), or not (0)?  As nsbinfmt-hook

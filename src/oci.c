@@ -102,18 +102,15 @@ annotation (yajl_val tree, const char *key)
   return v ? strdup (v) : NULL;
 }
 
-static int
-config_parse (const char *bundle, const char *json, size_t len,
-              struct nsb_oci_config *cfg, nsb_error_t *err)
+int
+nsb_oci_config_from_tree (const char *bundle, yajl_val tree,
+                          struct nsb_oci_config *cfg, nsb_error_t *err)
 {
   static const char *const root_path[] = { "root", "path", NULL };
-  yajl_val tree;
-  const char *root;
-  int ret = nsb_json_parse (json, len, "config.json", &tree, err);
+  const char *root = nsb_json_get_string (tree, root_path);
+  int ret;
 
-  if (ret < 0)
-    return ret;
-  root = nsb_json_get_string (tree, root_path);
+  memset (cfg, 0, sizeof (*cfg));
   if (root == NULL || root[0] == '\0')
     ret = nsb_error_set (err, EINVAL, "config.json has no root.path");
   else if (snprintf (cfg->root, sizeof (cfg->root), "%s%s%s",
@@ -132,7 +129,8 @@ config_parse (const char *bundle, const char *json, size_t len,
       cfg->inherit = annotation (tree, NSB_ANNOTATION_INHERIT);
       cfg->credentials = annotation (tree, NSB_ANNOTATION_CREDENTIALS);
     }
-  yajl_tree_free (tree);
+  if (ret < 0)
+    nsb_oci_config_free (cfg);
   return ret;
 }
 
@@ -142,7 +140,9 @@ nsb_oci_config_load (const char *bundle, struct nsb_oci_config *cfg,
 {
   cleanup_close int dir = open (bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *json = NULL;
+  yajl_val tree = NULL;
   size_t len;
+  int ret;
 
   memset (cfg, 0, sizeof (*cfg));
   if (dir < 0)
@@ -151,12 +151,11 @@ nsb_oci_config_load (const char *bundle, struct nsb_oci_config *cfg,
                         NSB_OCI_JSON_MAX, &json, &len, err)
       < 0)
     return nsb_error_prefix (err, "bundle %s", bundle);
-  if (config_parse (bundle, json, len, cfg, err) < 0)
-    {
-      nsb_oci_config_free (cfg);
-      return nsb_error_prefix (err, "bundle %s", bundle);
-    }
-  return 0;
+  ret = nsb_json_parse (json, len, "config.json", &tree, err);
+  if (ret == 0)
+    ret = nsb_oci_config_from_tree (bundle, tree, cfg, err);
+  yajl_tree_free (tree);
+  return ret < 0 ? nsb_error_prefix (err, "bundle %s", bundle) : 0;
 }
 
 void
@@ -465,11 +464,15 @@ decide_mode (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
     case NSB_OCI_LIST:
       snprintf (why, why_size, "annotation emulate=%s", cfg->emulate);
       for (size_t i = 0; i < pol->n_arches; i++)
-        if (!nsb_arch_is_native (pol->arches[i])
-            && (ret = nsb_ruleset_add_arch (set, pol->arches[i], &pol->choice,
-                                            err))
-                   < 0)
-          return ret;
+        {
+          if (nsb_arch_is_native (pol->arches[i]))
+            continue;
+          if (pol->yes_at_foreign)
+            return 1;
+          ret = nsb_ruleset_add_arch (set, pol->arches[i], &pol->choice, err);
+          if (ret < 0)
+            return ret;
+        }
       return 0;
     case NSB_OCI_AUTO:
       break;
@@ -482,6 +485,8 @@ decide_mode (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
     return ret;
   if (arch == NULL || nsb_arch_is_native (arch))
     return 0;
+  if (pol->yes_at_foreign)
+    return 1;
   return nsb_ruleset_add_arch (set, arch, &pol->choice, err);
 }
 
@@ -492,6 +497,10 @@ nsb_oci_decide (const struct nsb_oci_config *cfg, struct nsb_oci_policy *pol,
 {
   int ret = decide_mode (cfg, pol, set, why, why_size, err);
 
+  /* Each emulator the annotation picks makes a rule or an error: a yes
+   * either way. */
+  if (ret == 0 && pol->yes_at_foreign && pol->choice.n > 0)
+    return 1;
   if (ret == 0)
     ret = nsb_ruleset_add_picked (set, &pol->choice, err);
   if (ret == 0)

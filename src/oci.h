@@ -78,11 +78,22 @@ struct nsb_oci_policy
   struct nsb_choice choice; /* emulator=ARCH=NAME,..., credentials= */
   char **inherit;           /* inherit=NAME,... */
   size_t n_inherit;
+  /* Set by the caller, for a yes or no alone: nsb_oci_decide stops at the
+   * first foreign architecture the mode asks for (the list, or the
+   * entrypoint's) and returns 1, without looking for its emulator. */
+  bool yes_at_foreign;
 };
 
 /* The state a hook gets on stdin: id, pid, bundle. */
 int nsb_oci_state_parse (const char *json, size_t len,
                          struct nsb_oci_state *st, nsb_error_t *err);
+
+struct yajl_val_s;
+
+/* CFG from TREE, BUNDLE's config.json as nsb_json_parse gave it (a
+ * relative root.path is taken from BUNDLE); on failure CFG is left empty. */
+int nsb_oci_config_from_tree (const char *bundle, struct yajl_val_s *tree,
+                              struct nsb_oci_config *cfg, nsb_error_t *err);
 
 /* Read BUNDLE/config.json (the engine's, trusted; the rootfs is not). */
 int nsb_oci_config_load (const char *bundle, struct nsb_oci_config *cfg,
@@ -98,7 +109,8 @@ void nsb_oci_policy_free (struct nsb_oci_policy *pol);
  * or all, else the entrypoint's architecture (below), none for a native
  * one; the architectures the emulator annotation names, and the host's
  * entries inherit names.  WHY says what decided.  Whether an instance is
- * needed at all: nsb_oci_wants_instance. */
+ * needed at all: nsb_oci_wants_instance.  1, SET unfinished, where
+ * POL->yes_at_foreign stopped it (the answer would be yes, or an error). */
 int nsb_oci_decide (const struct nsb_oci_config *cfg,
                     struct nsb_oci_policy *pol, struct nsb_ruleset *set,
                     char *why, size_t why_size, nsb_error_t *err);

@@ -4,7 +4,9 @@
  * (dockerd, containerd).  On `create` (and `run`) it writes nsbinfmt-hook
  * into the bundle's config.json, then it executes the real runtime (runc
  * by default) with its arguments unchanged; every other command passes
- * straight through.  A thin shell over libnsbinfmt (src/bundle.c).
+ * straight through.  A thin shell over libnsbinfmt (src/bundle.c).  In
+ * the static build those other commands are passed on before the C
+ * library starts, and main() never runs for them (entry.c).
  */
 #include "config.h"
 
@@ -21,9 +23,6 @@
 #include "bundle.h"
 #include "runtime/args.h"
 #include "util.h"
-
-#define OPT_RUNTIME "--nsbinfmt-runtime="
-#define OPT_HOOK "--nsbinfmt-hook="
 
 static void
 usage (void)
@@ -90,22 +89,18 @@ add_hook (int argc, char **argv, int cmd, const char *hook)
   const char *bundle = nsb_runtime_bundle (argc, argv, cmd);
   enum nsb_bundle_result result;
   nsb_error_t err = NULL;
-  char what[400], msg[1200];
-  int needs;
+  char what[400] = "", msg[1200];
 
-  if (nsb_bundle_add_hook (bundle, hook, &result, &err) < 0)
+  if (nsb_bundle_add_hook (bundle, hook, &result, what, sizeof (what), &err)
+      < 0)
     {
       fprintf (stderr, "nsbinfmt-runtime: %s\n", err->msg);
       nsb_error_release (&err);
       return -1;
     }
   /* No hook for it: say so where a container needs one. */
-  if (result == NSB_BUNDLE_HOST_USERNS
-      && (needs = nsb_bundle_needs (bundle, what, sizeof (what), &err)) != 0)
+  if (result == NSB_BUNDLE_HOST_USERNS && what[0] != '\0')
     {
-      if (needs < 0)
-        snprintf (what, sizeof (what), "may need emulation (%s)", err->msg);
-      nsb_error_release (&err);
       snprintf (msg, sizeof (msg),
                 "bundle %.300s: the container %s, but would run in the host's "
                 "user namespace, which cannot have a binfmt_misc table of its "
@@ -166,10 +161,10 @@ main (int argc, char **argv)
     }
   /* Ours go; everything else, known or not, goes on as it came. */
   for (int i = 1; i < argc; i++)
-    if (strncmp (argv[i], OPT_RUNTIME, strlen (OPT_RUNTIME)) == 0)
-      runtime = argv[i] + strlen (OPT_RUNTIME);
-    else if (strncmp (argv[i], OPT_HOOK, strlen (OPT_HOOK)) == 0)
-      hook = argv[i] + strlen (OPT_HOOK);
+    if (nsb_starts_with (argv[i], NSB_RUNTIME_OPT_RUNTIME))
+      runtime = argv[i] + strlen (NSB_RUNTIME_OPT_RUNTIME);
+    else if (nsb_starts_with (argv[i], NSB_RUNTIME_OPT_HOOK))
+      hook = argv[i] + strlen (NSB_RUNTIME_OPT_HOOK);
     else
       args[n++] = argv[i];
   if (runtime == NULL || runtime[0] == '\0')

@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       abort ();
     close (w);
   }
-  if (nsb_bundle_add_hook (dir, "/fuzz/hook", &result, NULL) == 0
+  if (nsb_bundle_add_hook (dir, "/fuzz/hook", &result, NULL, 0, NULL) == 0
       && result == NSB_BUNDLE_HOOKED)
     {
       yajl_val v;

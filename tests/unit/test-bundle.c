@@ -36,6 +36,12 @@ test_command_line (void)
     { "--version", 0, NULL },
     { "--root", 0, NULL },
     { "create id -- --bundle /b", 1, "." },
+    /* The shim's own options, as its entry point sees them: skipped. */
+    { "--root --nsbinfmt-hook=/h create -b /b id", 5, "." },
+    { "--nsbinfmt-runtime=/r -- --nsbinfmt-hook=/h create --bundle /b", 4,
+      "/b" },
+    { "--nsbinfmt-runtime=/r state --nsbinfmt-hook=/h id", 2, "." },
+    { "--nsbinfmt-runtime=/r", 0, NULL },
   };
 
   for (size_t i = 0; i < NSB_ARRAY_SIZE (cases); i++)
@@ -77,7 +83,7 @@ add (const char *dir, const char *text, enum nsb_bundle_result *r,
     return -1;
   fputs (text, f);
   fclose (f);
-  ret = nsb_bundle_add_hook (dir, HOOK, r, &err);
+  ret = nsb_bundle_add_hook (dir, HOOK, r, NULL, 0, &err);
   if (ret < 0)
     {
       tap_diag ("%s", err->msg);

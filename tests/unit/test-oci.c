@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +13,8 @@
 #include "oci.h"
 #include "tap.h"
 #include "util.h"
+
+#define NSB_ARM64_FIXTURE "/var/cache/nsbinfmt/fixtures/arm64/busybox"
 
 static char bundle[] = "/tmp/nsb-test-oci-XXXXXX";
 
@@ -119,7 +122,7 @@ test_config_policy (void)
 static void
 test_entrypoint (void)
 {
-  const char *arm64 = "/var/cache/nsbinfmt/fixtures/arm64/busybox";
+  const char *arm64 = NSB_ARM64_FIXTURE;
   char cmd[PATH_MAX * 3];
   struct nsb_oci_config *c;
   const struct nsb_arch *a;
@@ -173,6 +176,53 @@ test_entrypoint (void)
   close (root);
 }
 
+/* POL.yes_at_foreign (the runtime shim's yes or no): a foreign
+ * architecture, from the entrypoint or the list, is a yes with no emulator
+ * looked for (NSBINFMT_EMULATOR_PATH names none); a native one is not. */
+static void
+test_yes_at_foreign (void)
+{
+  static const struct
+  {
+    const char *args, *annotations;
+    int want;
+  } cases[] = {
+    { "[\"app\"]", "", 1 },
+    { "[\"/bin/sh\"]", "", 0 },
+    { "[\"/bin/sh\"]", "\"io.nsbinfmt.emulate\":\"x86_64,arm64\"", 1 },
+    { "[\"app\"]", "\"io.nsbinfmt.emulate\":\"x86_64\"", 0 },
+    { "[\"/bin/sh\"]", "\"io.nsbinfmt.emulator\":\"arm64=qemu\"", 1 },
+  };
+
+  if (access (NSB_ARM64_FIXTURE, R_OK) != 0)
+    return tap_skip ("arm64 fixture (tests/fixtures/fetch-foreign.sh)");
+  setenv ("NSBINFMT_EMULATOR_PATH", "/nonexistent", 1);
+  for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
+    {
+      struct nsb_oci_policy pol;
+      struct nsb_ruleset set = { 0 };
+      struct nsb_oci_config *c;
+      char json[512], why[PATH_MAX + 128];
+      int ret = -1;
+      snprintf (json, sizeof (json),
+                "{\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":%s},"
+                "\"annotations\":{%s}}",
+                cases[i].args, cases[i].annotations);
+      c = config (json);
+      if (c && nsb_oci_policy (c, &pol, NULL) == 0)
+        {
+          pol.yes_at_foreign = true;
+          ret = nsb_oci_decide (c, &pol, &set, why, sizeof (why), NULL);
+          nsb_oci_policy_free (&pol);
+        }
+      tap_ok (ret == cases[i].want && set.n == 0,
+              "yes at foreign: %s {%s}: %d (want %d), no rule", cases[i].args,
+              cases[i].annotations, ret, cases[i].want);
+      nsb_ruleset_free (&set);
+    }
+  unsetenv ("NSBINFMT_EMULATOR_PATH");
+}
+
 int
 main (void)
 {
@@ -183,6 +233,7 @@ main (void)
   test_state ();
   test_config_policy ();
   test_entrypoint ();
+  test_yes_at_foreign ();
   snprintf (cmd, sizeof (cmd), "rm -rf %s", bundle);
   if (system (cmd) != 0)
     tap_diag ("could not remove %s", bundle);
