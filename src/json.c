@@ -218,6 +218,27 @@ static const yajl_callbacks check_callbacks = {
   .yajl_end_array = on_end,
 };
 
+/* The four hex digits at S, or -1.  (Not sscanf: the text is not
+ * NUL-terminated, and %4x would take a sign or spaces.) */
+static int
+hex4 (const char *s)
+{
+  int v = 0;
+
+  for (int k = 0; k < 4; k++)
+    {
+      char c = s[k];
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
 /* yajl turns a lone high surrogate escape into `?` and pairs it with any
  * \u escape that follows: refuse every escape that is not half of a pair. */
 static bool
@@ -227,17 +248,17 @@ surrogates_paired (const char *s, size_t len, size_t *at)
 
   for (size_t i = 0; i < len; i++)
     {
-      unsigned int u = 0, lo = 0;
+      int u, lo;
       if (s[i] == '"')
         in_string = !in_string;
-      if (!in_string || s[i] != '\\')
+      if (!in_string || s[i] != '\\' || i + 1 >= len)
         continue;
-      if (s[++i] != 'u' || i + 4 >= len || sscanf (s + i + 1, "%4x", &u) != 1
-          || u < 0xd800 || u > 0xdfff)
+      if (s[++i] != 'u' || i + 4 >= len || (u = hex4 (s + i + 1)) < 0xd800
+          || u > 0xdfff)
         continue;
       *at = i - 1;
       if (u > 0xdbff || i + 10 >= len || s[i + 5] != '\\' || s[i + 6] != 'u'
-          || sscanf (s + i + 7, "%4x", &lo) != 1 || lo < 0xdc00 || lo > 0xdfff)
+          || (lo = hex4 (s + i + 7)) < 0xdc00 || lo > 0xdfff)
         return false;
       i += 10;
     }
