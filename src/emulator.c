@@ -14,10 +14,11 @@
 #include "emulator.h"
 #include "util.h"
 
-#define SCAN_CHUNK (256 << 10) /* the version lies some 130 KiB into .rodata  \
-                                */
-#define SCAN_OVERLAP 128       /* longer than any version line we keep */
-#define SCAN_MAX (256u << 20)  /* no qemu-user is near this */
+/* The version lies some 130 KiB into .rodata; the overlap is longer than
+ * any version line we keep; no qemu-user is near the maximum. */
+#define SCAN_CHUNK (256 << 10)
+#define SCAN_OVERLAP 128
+#define SCAN_MAX (256u << 20)
 
 static const char version_word[] = " version ";
 

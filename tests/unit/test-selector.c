@@ -37,7 +37,9 @@ test_selectable (void)
   size_t n = 0;
 
   for (size_t i = 0; i < nsb_catalog_size (); i++)
-    n += nsb_arch_rule (nsb_catalog_at (i), "/usr/bin/qemu", NSB_QEMU_FLAGS, &rule, NULL) == 0
+    n += nsb_arch_rule (nsb_catalog_at (i), "/usr/bin/qemu", NSB_QEMU_FLAGS,
+                        &rule, NULL)
+             == 0
          && nsb_rule_selectable (&rule, NULL) == 0;
   tap_ok (n == nsb_catalog_size (),
           "every catalog architecture's rule is selectable (%zu of %zu)", n,
