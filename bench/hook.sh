@@ -14,21 +14,11 @@ trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 install -m 755 "$build/nsbinfmt-hook" "$work/nsbinfmt-hook"
 
-bundle() { # DIR BUSYBOX HOOK
-	mkdir -p "$1/rootfs/bin" "$1/rootfs/proc" "$1/rootfs/sys" "$1/rootfs/dev" "$1/rootfs/tmp"
-	install -m 755 "$2" "$1/rootfs/bin/busybox"
-	(cd "$1" && runc spec --rootless)
-	jq --arg hook "$3" '.process.terminal=false | .process.args=["/bin/busybox","true"]
-		| .linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}]
-		| .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]
-		| if $hook == "" then del(.hooks) else .hooks={"prestart":[{"path":$hook}]} end' \
-		"$1/config.json" > "$1/c" && mv "$1/c" "$1/config.json"
-	chown -R 100000:100000 "$1/rootfs"
-}
-bundle "$work/native-hook" /bin/busybox "$work/nsbinfmt-hook"
-bundle "$work/native-true" /bin/busybox /bin/true
-bundle "$work/arm-hook" "$fixtures/arm64/busybox" "$work/nsbinfmt-hook"
-bundle "$work/arm-parent" "$fixtures/arm64/busybox" ""
+. "$(dirname "$0")/bundle.sh"
+bench_bundle "$work/native-hook" /bin/busybox "$work/nsbinfmt-hook"
+bench_bundle "$work/native-true" /bin/busybox /bin/true
+bench_bundle "$work/arm-hook" "$fixtures/arm64/busybox" "$work/nsbinfmt-hook"
+bench_bundle "$work/arm-parent" "$fixtures/arm64/busybox" ""
 
 cg='[ -e /sys/fs/cgroup/unified/cgroup.controllers ] && mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers;'
 # cgroups off: reusing a container name right after it exits can race the

@@ -13,6 +13,8 @@
 #  4. setup as an unprivileged user: a magic entry vs the pinned handlers.
 #  5. setup as root with the handlers pinned: a load vs the pin, and the
 #     selector's time per call for each.
+#  6. the same through the hook: crun run of an arm64 container, the hook
+#     with a magic entry vs the selector loaded vs the pinned selector.
 # Usage: bench/vm.sh BUILDDIR   (NSB_BENCH_EXECS=N, default 10000;
 #   NSB_KERNEL=BZIMAGE boots that instead of tests/vm/kernel/build.sh's)
 set -euo pipefail
@@ -128,23 +130,47 @@ pinroot() {
 	"$nsb" unpin >/dev/null
 }
 
+# Part 5 through the hook, as a container engine runs it: crun run of an
+# arm64 busybox container whose prestart hook is nsbinfmt-hook, handler
+# chosen by annotation.
+hookroot() {
+	local h="$out/nsbinfmt-hook" arm=${NSB_FIXTURES:-/var/cache/nsbinfmt/fixtures}/arm64/busybox
+	local crun="crun --cgroup-manager=disabled" bpf='.annotations["io.nsbinfmt.handler"]="bpf"'
+	chmod 755 "$out"
+	install -m 755 "$hook" "$h"
+	bench_bundle "$out/magic" "$arm" "$h" '.annotations["io.nsbinfmt.handler"]="magic"'
+	bench_bundle "$out/loaded" "$arm" "$h" "$bpf | .hooks.prestart[0].env=[\"NSBINFMT_TEST_FAIL_AT=use-pin\"]"
+	bench_bundle "$out/pinned" "$arm" "$h" "$bpf"
+	"$nsb" pin >/dev/null
+	echo "== 6. crun run of an arm64 busybox container with nsbinfmt-hook, as root, the handlers pinned"
+	"$rounds" "${NSB_BENCH_SETUP_RUNS:-20}" \
+		"a magic entry=$crun run -b $out/magic bench-m" \
+		"the selector loaded=$crun run -b $out/loaded bench-l" \
+		"the pinned selector=$crun run -b $out/pinned bench-p"
+	"$nsb" unpin >/dev/null
+}
+
 if [[ ${1:-} == --guest ]]; then
-	nsb=$2/nsbinfmt loop=$2/bench/exec-loop rounds=$(dirname "$0")/rounds.sh
+	nsb=$2/nsbinfmt hook=$2/nsbinfmt-hook loop=$2/bench/exec-loop rounds=$(dirname "$0")/rounds.sh
+	. "$(dirname "$0")/bundle.sh"
 	out=$(mktemp -d)
-	for part in ${NSB_BENCH_PARTS:-selector setup origin pinned pinroot}; do "$part"; done
+	for part in ${NSB_BENCH_PARTS:-selector setup origin pinned pinroot hookroot}; do "$part"; done
 	rm -rf "$out"
 	exit
 fi
 build=$(cd "${1:?usage: bench/vm.sh BUILDDIR}" && pwd -P)
 src=$(cd "$(dirname "$0")/.." && pwd -P)
-make -s -C "$build" nsbinfmt bench/exec-loop >/dev/null
+make -s -C "$build" nsbinfmt nsbinfmt-hook bench/exec-loop >/dev/null
 # The kernel: NSB_KERNEL, else the test kernel's recipe (cached, or built).
 kernel=${NSB_KERNEL:-$("$src/tests/vm/kernel/build.sh")}
 env_args=()
 for v in NSB_BENCH_EXECS NSB_BENCH_RUNS NSB_BENCH_SETUP_RUNS NSB_BENCH_STATS_EXECS NSB_BENCH_PARTS; do
 	[[ -n ${!v:-} ]] && env_args+=("$v=${!v}")
 done
+# The guest's /var/cache is a tmpfs: part 6 needs the fixtures shared.
+fixtures=${NSB_FIXTURES:-/var/cache/nsbinfmt/fixtures}
+env_args+=("NSB_FIXTURES=$fixtures")
 timeout -k 30 14400 vng --run "$kernel" --disable-kvm --disable-microvm \
-	--cpus "$(nproc)" --memory 2G \
+	--cpus "$(nproc)" --memory 2G --rodir "$fixtures=$fixtures" \
 	--exec "$(printf '%q ' env "${env_args[@]}" bash "$src/bench/vm.sh" --guest "$build")" </dev/null 2>&1 |
 	grep --line-buffered -v '^$'
