@@ -132,19 +132,24 @@ rodata_map (struct bpf_object *obj)
   return NULL;
 }
 
-/* Before loading: the build id the pin will carry, MASK applied. */
+/* Before loading: the stamp the pin will carry, its build id with MASK
+ * applied. */
 static int
-set_build_id (struct bpf_object *obj, const struct nsb_pin_spec *spec,
-              unsigned long long mask, nsb_error_t *err)
+set_stamp (struct bpf_object *obj, const struct nsb_pin_spec *spec,
+           unsigned long long mask, nsb_error_t *err)
 {
   struct bpf_map *rodata = rodata_map (obj);
-  unsigned long long id = spec->build_id ^ mask;
+  struct nsb_pin_stamp stamp = { .build_id = spec->build_id ^ mask };
   size_t size = 0;
   char *v = rodata ? bpf_map__initial_value (rodata, &size) : NULL;
+  int ret;
 
-  if (v == NULL || size < spec->build_id_offset + sizeof (id))
-    return nsb_error_set (err, EINVAL, "%s has no build id", spec->what);
-  memcpy (v + spec->build_id_offset, &id, sizeof (id));
+  if (v == NULL || size < spec->stamp_offset + sizeof (stamp))
+    return nsb_error_set (err, EINVAL, "%s has no stamp", spec->what);
+  ret = nsb_pin_layout (&stamp, err);
+  if (ret < 0)
+    return ret;
+  memcpy (v + spec->stamp_offset, &stamp, sizeof (stamp));
   return 0;
 }
 
@@ -185,7 +190,7 @@ nsb_handler_pin (const struct nsb_handler_kind *kind, const void *arg,
   ret = open_named (kind, arg, spec.handler, &h, err);
   k = h.skel;
   if (ret == 0)
-    ret = set_build_id (k->obj, &spec, build_id_mask, err);
+    ret = set_stamp (k->obj, &spec, build_id_mask, err);
   if (ret == 0 && (ret = bpf_object__load_skeleton (k->skeleton)) < 0)
     ret = nsb_handler_load_error (ret, kind->what, err);
   if (ret == 0)

@@ -127,29 +127,24 @@ obj_get (int dirfd, const char *name, nsb_error_t *err)
   return fd;
 }
 
-/* The offset in the struct_ops value of binfmt_misc_ops' member NAME, from
- * the kernel's BTF; checks the value is a binfmt_misc_ops. */
-static int
-ops_member_offset (unsigned value_type_id, const char *name, size_t *off,
-                   nsb_error_t *err)
+int
+nsb_pin_layout (struct nsb_pin_stamp *stamp, nsb_error_t *err)
 {
+  static const char *const names[NSB_STAMP_MEMBERS]
+      = { "match", "load", "name" };
   struct btf *btf = btf__load_vmlinux_btf ();
-  const struct btf_type *t;
-  int ret = -1;
+  const struct btf_type *t = NULL;
+  unsigned found = 0;
+  int id;
 
   if (btf == NULL)
     return nsb_error_errno (err, "the kernel's BTF");
-  t = btf__type_by_id (btf, value_type_id);
-  if (t == NULL
-      || strcmp (btf__name_by_offset (btf, t->name_off),
-                 "bpf_struct_ops_binfmt_misc_ops")
-             != 0)
-    {
-      btf__free (btf);
-      return nsb_error_set (err, EINVAL, "not a binfmt_misc_ops struct_ops");
-    }
+  id = btf__find_by_name_kind (btf, "bpf_struct_ops_binfmt_misc_ops",
+                               BTF_KIND_STRUCT);
+  if (id > 0)
+    t = btf__type_by_id (btf, (__u32)id);
   /* bpf_struct_ops_binfmt_misc_ops { common; struct binfmt_misc_ops data } */
-  for (unsigned i = 0; ret < 0 && i < btf_vlen (t); i++)
+  for (unsigned i = 0; t != NULL && i < btf_vlen (t); i++)
     {
       const struct btf_member *m = btf_members (t) + i;
       const struct btf_type *d = btf__type_by_id (btf, m->type);
@@ -157,32 +152,37 @@ ops_member_offset (unsigned value_type_id, const char *name, size_t *off,
           || d == NULL)
         continue;
       for (unsigned k = 0; k < btf_vlen (d); k++)
-        if (strcmp (btf__name_by_offset (btf, btf_members (d)[k].name_off),
-                    name)
-            == 0)
-          {
-            *off
-                = (btf_member_bit_offset (t, i) + btf_member_bit_offset (d, k))
-                  / 8;
-            ret = 0;
-          }
+        for (unsigned j = 0; j < NSB_STAMP_MEMBERS; j++)
+          if (strcmp (btf__name_by_offset (btf, btf_members (d)[k].name_off),
+                      names[j])
+              == 0)
+            {
+              stamp->ops_off[j] = (btf_member_bit_offset (t, i)
+                                   + btf_member_bit_offset (d, k))
+                                  / 8;
+              found |= 1u << j;
+            }
     }
   btf__free (btf);
-  if (ret < 0)
-    return nsb_error_set (err, EINVAL, "binfmt_misc_ops has no `%s`", name);
+  if (found != (1u << NSB_STAMP_MEMBERS) - 1)
+    return nsb_error_set (err, ENOTSUP,
+                          "the kernel's BTF has no binfmt_misc_ops with "
+                          "match, load and name");
+  stamp->ops_type_id = (unsigned)id;
   return 0;
 }
 
-/* The struct_ops map OPS: SPEC's name and handler, with programs IDS. */
+/* The struct_ops map OPS: SPEC's name and handler, with programs IDS, at
+ * the offsets STAMP (from the programs' .rodata) gives. */
 static int
-check_ops (int ops, const struct nsb_pin_spec *spec, const __u32 ids[2],
+check_ops (int ops, const struct nsb_pin_spec *spec,
+           const struct nsb_pin_stamp *stamp, const __u32 ids[2],
            nsb_error_t *err)
 {
   struct bpf_map_info info = { 0 };
   __u32 len = sizeof (info), zero = 0;
   cleanup_free unsigned char *value = NULL;
-  size_t off[3];
-  static const char *const members[] = { "match", "load", "name" };
+  const unsigned *off = stamp->ops_off;
 
   if (bpf_map_get_info_by_fd (ops, &info, &len) < 0)
     return nsb_error_errno (err, "ops");
@@ -191,11 +191,8 @@ check_ops (int ops, const struct nsb_pin_spec *spec, const __u32 ids[2],
   if (strcmp (info.name, spec->map) != 0)
     return nsb_error_set (err, EINVAL, "ops is `%s`, not `%s`", info.name,
                           spec->map);
-  for (size_t i = 0; i < 3; i++)
-    if (ops_member_offset (info.btf_vmlinux_value_type_id, members[i], &off[i],
-                           err)
-        < 0)
-      return nsb_error_prefix (err, "ops");
+  if (info.btf_vmlinux_value_type_id != stamp->ops_type_id)
+    return nsb_error_set (err, EINVAL, "ops is not a binfmt_misc_ops");
   value = calloc (1, info.value_size + 1);
   if (value == NULL || bpf_map_lookup_elem (ops, &zero, value) < 0)
     return nsb_error_errno (err, "read ops");
@@ -203,14 +200,16 @@ check_ops (int ops, const struct nsb_pin_spec *spec, const __u32 ids[2],
   for (size_t i = 0; i < 2; i++)
     {
       __u64 id;
+      if ((size_t)off[i] + sizeof (id) > info.value_size)
+        return nsb_error_set (err, EINVAL, "ops is too small");
       memcpy (&id, value + off[i], sizeof (id));
-      if (off[i] + sizeof (id) > info.value_size || id != ids[i])
+      if (id != ids[i])
         return nsb_error_set (err, EINVAL,
                               "ops runs other programs than %s and %s",
                               spec->progs[0], spec->progs[1]);
     }
-  if (off[2] + 16 > info.value_size
-      || strncmp ((char *)value + off[2], spec->handler, 16) != 0)
+  if ((size_t)off[NSB_STAMP_NAME] + 16 > info.value_size
+      || strncmp ((char *)value + off[NSB_STAMP_NAME], spec->handler, 16) != 0)
     return nsb_error_set (err, EINVAL, "ops is not the handler `%s`",
                           spec->handler);
   return 0;
@@ -250,7 +249,7 @@ static int
 check_rodata (int fd, const struct bpf_map_info *info,
               const struct nsb_pin_spec *spec, void **out, nsb_error_t *err)
 {
-  unsigned long long build_id;
+  struct nsb_pin_stamp stamp;
   __u32 zero = 0;
   unsigned char *v;
 
@@ -264,15 +263,15 @@ check_rodata (int fd, const struct bpf_map_info *info,
   v = malloc (info->value_size);
   if (v == NULL || bpf_map_lookup_elem (fd, &zero, v) < 0)
     return free (v), nsb_error_errno (err, "read rodata");
-  memcpy (&build_id, v + spec->build_id_offset, sizeof (build_id));
-  if (build_id != spec->build_id)
+  memcpy (&stamp, v + spec->stamp_offset, sizeof (stamp));
+  if (stamp.build_id != spec->build_id)
     {
       free (v);
       return nsb_error_set (err, EINVAL,
                             "pinned by another build of nsbinfmt (build id "
                             "%016llx, this one %016llx): `nsbinfmt pin` "
                             "replaces it",
-                            build_id, spec->build_id);
+                            stamp.build_id, spec->build_id);
     }
   *out = v;
   return 0;
@@ -287,6 +286,7 @@ open_checked (int dirfd, const struct nsb_pin_spec *spec,
   int *f[N_PINS] = { &fds->ops, &fds->match, &fds->load, &fds->rodata };
   struct bpf_map_info rinfo = { 0 };
   __u32 len = sizeof (rinfo), ids[2] = { 0, 0 };
+  struct nsb_pin_stamp stamp;
 
   for (size_t i = 0; i < N_PINS; i++)
     if ((*f[i] = obj_get (dirfd, pin_names[i], err)) < 0)
@@ -300,7 +300,8 @@ open_checked (int dirfd, const struct nsb_pin_spec *spec,
              < 0
       || (ret = check_rodata (fds->rodata, &rinfo, spec, rodata, err)) < 0)
     return ret;
-  return check_ops (fds->ops, spec, ids, err);
+  memcpy (&stamp, (char *)*rodata + spec->stamp_offset, sizeof (stamp));
+  return check_ops (fds->ops, spec, &stamp, ids, err);
 }
 
 static void

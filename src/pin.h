@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bpf/stamp.h"
 #include "error.h"
 
 #define NSB_PIN_DIR_DEFAULT "/sys/fs/bpf/nsbinfmt"
@@ -31,13 +32,13 @@
 /* What identifies one of our handlers' pins, from this build's object. */
 struct nsb_pin_spec
 {
-  const char *dir;        /* under nsb_pin_dir(): "selector", "origin" */
-  const char *what;       /* for messages: "the bpf selector" */
-  const char *map;        /* the struct_ops map's name */
-  const char *handler;    /* the handler name its value carries */
-  const char *progs[2];   /* match, load: the programs' names */
-  size_t rodata_size;     /* of the programs' .rodata */
-  size_t build_id_offset; /* of nsb_build_id in it */
+  const char *dir;      /* under nsb_pin_dir(): "selector", "origin" */
+  const char *what;     /* for messages: "the bpf selector" */
+  const char *map;      /* the struct_ops map's name */
+  const char *handler;  /* the handler name its value carries */
+  const char *progs[2]; /* match, load: the programs' names */
+  size_t rodata_size;   /* of the programs' .rodata */
+  size_t stamp_offset;  /* of its nsb_pin_stamp (bpf/stamp.h) */
   unsigned long long build_id;
 };
 
@@ -73,6 +74,10 @@ void nsb_pinned_close (struct nsb_pinned *p);
 int nsb_pin_handler (const struct nsb_pin_spec *spec,
                      const struct nsb_pin_fds *fds, void *map, bool *changed,
                      nsb_error_t *err);
+
+/* As root, before loading a handler to pin: the struct_ops layout its
+ * stamp records, from the kernel's BTF. */
+int nsb_pin_layout (struct nsb_pin_stamp *stamp, nsb_error_t *err);
 
 /* As root: remove the pins.  Entries that use a handler keep it: it lives
  * as long as they do.  *REMOVED counts the handlers' pins removed. */

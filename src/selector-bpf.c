@@ -86,8 +86,8 @@ nsb_selector_object (struct nsb_pin_spec *spec)
   const void *elf = nsb_selector_bpf__elf_bytes (&size);
 
   spec->rodata_size = sizeof (struct nsb_selector_bpf__rodata);
-  spec->build_id_offset
-      = offsetof (struct nsb_selector_bpf__rodata, nsb_build_id);
+  spec->stamp_offset
+      = offsetof (struct nsb_selector_bpf__rodata, nsb_pin_stamp);
   spec->build_id = nsb_handler_build_id (elf, size);
 }
 

@@ -37,8 +37,8 @@ char LICENSE[] SEC ("license") = "GPL";
 /* The native machines (e_machine), 64- and 32-bit; 0: none. */
 const volatile __u16 machine64 = 0;
 const volatile __u16 machine32 = 0;
-/* Which build of nsbinfmt loaded this (src/pin.c): a pin records it. */
-const volatile __u64 nsb_build_id = 0;
+/* Which build of nsbinfmt pinned this, and its struct_ops layout. */
+const volatile struct nsb_pin_stamp nsb_pin_stamp = {};
 
 struct scratch
 {

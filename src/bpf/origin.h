@@ -3,6 +3,8 @@
 #ifndef NSB_BPF_ORIGIN_H
 #define NSB_BPF_ORIGIN_H
 
+#include "stamp.h"
+
 #define NSB_ORIGIN_HANDLER "nsbinfmt_origin"       /* at most 15 characters */
 #define NSB_ORIGIN_HANDLER_PINNED "nsb_origin.pin" /* src/pin.c */
 #define NSB_ORIGIN_PREFIX "$ORIGIN/"

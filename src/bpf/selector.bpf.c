@@ -22,8 +22,8 @@
 char LICENSE[] SEC ("license") = "GPL";
 
 const volatile __u32 n_rules = 0;
-/* Which build of nsbinfmt loaded this (src/pin.c): a pin records it. */
-const volatile __u64 nsb_build_id = 0;
+/* Which build of nsbinfmt pinned this, and its struct_ops layout. */
+const volatile struct nsb_pin_stamp nsb_pin_stamp = {};
 const volatile struct nsb_sel_rule rules[NSB_SEL_RULES_MAX] = {};
 /* The rules that may match a binary whose byte at lut_pos is V: bit I of
  * lut[V] for rule I.  A binary no rule wants (a native one) costs a

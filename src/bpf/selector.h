@@ -9,6 +9,8 @@
 #ifndef NSB_BPF_SELECTOR_H
 #define NSB_BPF_SELECTOR_H
 
+#include "stamp.h"
+
 #define NSB_SEL_RULES_MAX 64 /* rules one selector holds */
 #define NSB_SEL_BYTES_MAX 48 /* bytes a rule compares (Debian's: <= 40) */
 #define NSB_SEL_WINDOW 128   /* they lie in the first bytes of bprm->buf */

@@ -229,7 +229,7 @@ as_other() {
 	[ "$status" -eq 0 ] && [ "$output" = aarch64 ] && [ "$stderr" = "" ]
 }
 
-@test "pin: another owner, a file system not bpffs, a rodata not the programs' or another build's: refused" {
+@test "pin: another owner, a file system not bpffs, a rodata not the programs', an earlier ops, another build's: refused" {
 	require_selector
 	require bpftool
 	local a size
@@ -255,6 +255,18 @@ as_other() {
 	run --separate-stderr as_user "$NSB" run -e arm64 -- "$a" uname -m
 	[ "$output" = aarch64 ]
 	[[ "$stderr" == *"no pinned selector: $PINS/selector: nsb_match does not use the rodata pinned beside it" ]]
+	# The struct_ops map of an earlier pin of this build beside the
+	# programs of a later one: its value names the earlier programs.
+	"$NSB" unpin >/dev/null
+	"$NSB" pin >/dev/null
+	mv "$PINS/selector/ops" "$PINS/earlier-ops"
+	"$NSB" unpin >/dev/null
+	"$NSB" pin >/dev/null
+	rm "$PINS/selector/ops"
+	mv "$PINS/earlier-ops" "$PINS/selector/ops"
+	run --separate-stderr as_user "$NSB" run -e arm64 -- "$a" uname -m
+	[ "$output" = aarch64 ]
+	[[ "$stderr" == *"no pinned selector: $PINS/selector: ops runs other programs than nsb_match and nsb_load" ]]
 	# Pins of another build: its build id differs (pinned so by a test point).
 	"$NSB" unpin >/dev/null
 	NSBINFMT_TEST_FAIL_AT=pin-build-id "$NSB" pin >/dev/null
